@@ -1,4 +1,8 @@
-using TorchSharp;
-Console.WriteLine($"torch {torch.__version__} device {Vrm.Policy.TorchDevice.Default}");
-using var x = torch.randn(4, 4);
-Console.WriteLine((x.matmul(x)).sum().item<float>());
+using System.CommandLine;
+using Vrm.Cli.Commands;
+
+// Composition root: one verb per file in Commands/ (DESIGN §6: train | data | sft | grpo | eval |
+// orchestrator | worker | learner | reward | admin | bench).
+var root = new RootCommand("vrm — train visual reasoning models with GRPO on a distributed cluster");
+root.Subcommands.Add(BenchCommand.Create());
+return await root.Parse(args).InvokeAsync();
