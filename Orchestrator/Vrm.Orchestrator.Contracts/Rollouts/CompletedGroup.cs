@@ -1,0 +1,25 @@
+namespace Vrm.Orchestrator.Contracts.Rollouts;
+
+/// <summary>Reward components of one completion (DESIGN §4: total = w_acc · correctness + w_fmt · format).</summary>
+[GenerateSerializer, Immutable]
+public sealed record RewardComponents(
+    [property: Id(0)] float Correctness,
+    [property: Id(1)] float Format,
+    [property: Id(2)] float Total);
+
+/// <summary>One sampled completion: token ids with the behaviour policy's log-prob of each (needed for the clipped importance ratio).</summary>
+[GenerateSerializer, Immutable]
+public sealed record Completion(
+    [property: Id(0)] int[] TokenIds,
+    [property: Id(1)] float[] BehaviourLogProbs,
+    [property: Id(2)] string FinishReason,
+    [property: Id(3)] RewardComponents Reward,
+    [property: Id(4)] string Text);
+
+/// <summary>The G completions of one prompt, sampled by one worker with one policy version.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CompletedGroup(
+    [property: Id(0)] int PromptIndex,
+    [property: Id(1)] Completion[] Completions,
+    [property: Id(2)] long PolicyVersion,
+    [property: Id(3)] string WorkerId);

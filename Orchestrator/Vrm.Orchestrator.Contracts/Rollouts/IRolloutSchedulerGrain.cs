@@ -1,0 +1,27 @@
+namespace Vrm.Orchestrator.Contracts.Rollouts;
+
+/// <summary>
+/// The rollout schedule of one run (key = run id): queue of assignments, leases with deadlines,
+/// idempotent completion keyed by assignment id, exactly-once hand-off of each step to the learner,
+/// and backpressure on how many steps may be outstanding. DESIGN §3.
+/// </summary>
+public interface IRolloutSchedulerGrain : IGrainWithStringKey
+{
+    /// <summary>Set or change the settings (takes effect for later leases). Not required: defaults are <see cref="SchedulerSettings.Synchronous"/>.</summary>
+    Task Configure(SchedulerSettings settings);
+
+    Task<EnqueueResult> EnqueueStep(StepRequest request);
+
+    /// <summary>Non-blocking: an assignment, or why not and when to ask again.</summary>
+    Task<LeaseResult> Lease(string workerId, long workerVersion);
+
+    /// <summary>Idempotent by assignment id; the first accepted completion wins.</summary>
+    Task<CompletionAck> Complete(string assignmentId, string workerId, CompletedGroup[] groups);
+
+    Task<TakeStepResult> TakeCompletedStep(long step);
+
+    /// <summary>The learner's update for this step is checkpointed: drop its groups, never hand it off again. Idempotent.</summary>
+    Task AcknowledgeStep(long step);
+
+    Task<SchedulerStats> GetStats();
+}

@@ -1,0 +1,23 @@
+namespace Vrm.Orchestrator.Contracts.Rollouts;
+
+/// <summary>
+/// How a run's scheduler behaves. Backpressure cap = MaxStaleness + 1 (1 in synchronous mode).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record SchedulerSettings(
+    [property: Id(0)] int MaxStaleness,
+    [property: Id(1)] TimeSpan LeaseDuration,
+    [property: Id(2)] TimeSpan NoWorkRetryAfter)
+{
+    public static SchedulerSettings Synchronous { get; } = new(0, TimeSpan.FromMinutes(2), TimeSpan.FromMilliseconds(20));
+
+    public int MaxUnconsumedSteps => MaxStaleness + 1;
+
+    public string? Validate()
+    {
+        if (MaxStaleness < 0) return $"scheduler: MaxStaleness must be ≥ 0 (got {MaxStaleness})";
+        if (LeaseDuration <= TimeSpan.Zero) return $"scheduler: LeaseDuration must be > 0 (got {LeaseDuration})";
+        if (NoWorkRetryAfter < TimeSpan.Zero) return $"scheduler: NoWorkRetryAfter must be ≥ 0 (got {NoWorkRetryAfter})";
+        return null;
+    }
+}
