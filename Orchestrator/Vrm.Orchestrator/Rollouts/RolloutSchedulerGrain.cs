@@ -1,0 +1,295 @@
+using Vrm.Orchestrator.Contracts.Rollouts;
+using Vrm.Orchestrator.Hosting;
+
+namespace Vrm.Orchestrator.Rollouts;
+
+/// <summary>
+/// The rollout schedule of one run. Non-reentrant: every call runs alone, so the bookkeeping needs no
+/// locks. Lease never waits — the worker polls with backoff (measured: it meets the control-plane bar,
+/// docs in BenchCluster). Persistence: steps enqueued, handed off and acknowledged are written before
+/// the call returns; leases and completions are written behind on a short timer, because losing one
+/// on a crash only means an assignment runs again — the learner still sees each group once.
+/// </summary>
+public sealed class RolloutSchedulerGrain(
+    [PersistentState("scheduler", OrchestratorHost.StorageName)] IPersistentState<SchedulerState> state)
+    : Grain, IRolloutSchedulerGrain, IRemindable
+{
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(200);
+    private const string KeepAliveReminder = "keep-alive";
+
+    // Pending assignments per step, oldest step first; re-leased assignments go to the front.
+    private readonly SortedDictionary<long, LinkedList<AssignmentRecord>> _pending = [];
+    private readonly Dictionary<string, LinkedListNode<AssignmentRecord>> _pendingNodes = [];
+    private readonly Dictionary<string, AssignmentRecord> _leased = [];
+    private readonly Dictionary<string, (StepRecord Step, AssignmentRecord Record)> _byId = [];
+    private IGrainTimer? _expiryTimer;
+    private TimeSpan _expiryPeriod;
+    private bool _dirty;
+    private bool _reminderRegistered;
+    private long _leasesGranted, _leasesExpired, _completionsAccepted, _completionsIgnored, _stepsHandedOff;
+
+    private SchedulerState S => state.State;
+    private string RunId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken ct)
+    {
+        // Rebuild the in-memory indexes from persisted state (after a failover too). Assignments that
+        // were leased keep their lease: the holder may still complete; the expiry timer reclaims them.
+        foreach (var step in S.Steps.Values.OrderBy(s => s.Request.Step))
+        {
+            foreach (var rec in step.Assignments.Values.OrderBy(r => r.Assignment.AssignmentId, StringComparer.Ordinal))
+            {
+                _byId[rec.Assignment.AssignmentId] = (step, rec);
+                if (rec.Status == AssignmentStatus.Pending) AddPending(rec, front: false);
+                else if (rec.Status == AssignmentStatus.Leased) _leased[rec.Assignment.AssignmentId] = rec;
+            }
+        }
+        _reminderRegistered = S.Steps.Count > 0; // registered before the failover, if there was work
+        StartTimers();
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
+    {
+        if (_dirty) await state.WriteStateAsync(ct);
+    }
+
+    public async Task Configure(SchedulerSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Validate() is { } error) throw new ArgumentException($"run '{RunId}': {error}");
+        if (S.Settings == settings) return;
+        S.Settings = settings;
+        await WriteNow();
+        StartTimers();
+    }
+
+    public async Task<EnqueueResult> EnqueueStep(StepRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Validate() is { } error) throw new ArgumentException($"run '{RunId}': {error}");
+        var cap = S.Settings.MaxUnconsumedSteps;
+        if (S.AcknowledgedSteps.Contains(request.Step)) return new(EnqueueOutcome.AlreadyAcknowledged, 0, Unconsumed(), cap);
+        if (S.Steps.TryGetValue(request.Step, out var existing))
+            return new(EnqueueOutcome.AlreadyEnqueued, existing.Assignments.Count, Unconsumed(), cap);
+        if (Unconsumed() >= cap) return new(EnqueueOutcome.Backpressure, 0, Unconsumed(), cap);
+
+        var step = new StepRecord { Request = request };
+        var minVersion = Math.Max(0, request.RequiredVersion - S.Settings.MaxStaleness);
+        foreach (var chunk in request.PromptIndices.Chunk(request.PromptsPerAssignment))
+        {
+            var id = $"{RunId}/{request.Step}/{S.NextAssignmentNumber++}";
+            var assignment = new RolloutAssignment(id, RunId, request.Step, chunk, request.GroupSize,
+                request.RequiredVersion, minVersion, request.Sampling, DateTimeOffset.MinValue);
+            var rec = new AssignmentRecord { Assignment = assignment, Status = AssignmentStatus.Pending };
+            step.Assignments[id] = rec;
+            _byId[id] = (step, rec);
+            AddPending(rec, front: false);
+        }
+        S.Steps[request.Step] = step;
+        await WriteNow();
+        await EnsureKeepAlive(true);
+        return new(EnqueueOutcome.Enqueued, step.Assignments.Count, Unconsumed(), cap);
+    }
+
+    public Task<LeaseResult> Lease(string workerId, long workerVersion)
+    {
+        if (string.IsNullOrWhiteSpace(workerId)) throw new ArgumentException($"run '{RunId}': lease needs a worker id");
+        long? needed = null;
+        foreach (var (_, queue) in _pending)
+        {
+            var first = queue.First;
+            if (first is null) continue;
+            var rec = first.Value;
+            if (rec.Assignment.MinVersion > workerVersion)
+            {
+                needed = needed is null ? rec.Assignment.MinVersion : Math.Min(needed.Value, rec.Assignment.MinVersion);
+                continue;
+            }
+            RemovePending(rec);
+            var deadline = DateTimeOffset.UtcNow + S.Settings.LeaseDuration;
+            rec.Status = AssignmentStatus.Leased;
+            rec.LeasedTo = workerId;
+            rec.LeaseDeadline = deadline;
+            rec.Leases++;
+            if (!rec.Holders.Contains(workerId)) rec.Holders.Add(workerId);
+            _leased[rec.Assignment.AssignmentId] = rec;
+            _dirty = true;
+            _leasesGranted++;
+            OrchestratorMetrics.AssignmentsLeased.Add(1);
+            return Task.FromResult(new LeaseResult(LeaseOutcome.Assigned, rec.Assignment with { LeaseDeadline = deadline }, null, TimeSpan.Zero));
+        }
+        var retry = S.Settings.NoWorkRetryAfter;
+        return Task.FromResult(needed is null
+            ? new LeaseResult(LeaseOutcome.NoWork, null, null, retry)
+            : new LeaseResult(LeaseOutcome.VersionTooOld, null, needed, retry));
+    }
+
+    public Task<CompletionAck> Complete(string assignmentId, string workerId, CompletedGroup[] groups)
+    {
+        var ack = TryComplete(assignmentId, workerId, groups);
+        if (ack.Outcome == CompletionOutcome.Accepted)
+        {
+            _completionsAccepted++;
+            OrchestratorMetrics.AssignmentsCompleted.Add(1);
+        }
+        else
+        {
+            _completionsIgnored++;
+            OrchestratorMetrics.CompletionsIgnored.Add(1);
+        }
+        return Task.FromResult(ack);
+    }
+
+    private CompletionAck TryComplete(string assignmentId, string workerId, CompletedGroup[] groups)
+    {
+        if (assignmentId is null || !_byId.TryGetValue(assignmentId, out var entry))
+            return new(CompletionOutcome.UnknownAssignment, $"assignment '{assignmentId}' is not open in run '{RunId}'");
+        var (step, rec) = entry;
+        if (rec.Status == AssignmentStatus.Completed) return new(CompletionOutcome.Duplicate);
+        if (workerId is null || !rec.Holders.Contains(workerId))
+            return new(CompletionOutcome.NotLeaseHolder, $"worker '{workerId}' never leased assignment '{assignmentId}'");
+        if (Invalid(rec.Assignment, groups) is { } error) return new(CompletionOutcome.Invalid, error);
+        if (groups.FirstOrDefault(g => g.PolicyVersion < rec.Assignment.MinVersion) is { } stale)
+            return new(CompletionOutcome.StaleVersion,
+                $"group for prompt {stale.PromptIndex} was sampled with policy version {stale.PolicyVersion}; assignment '{assignmentId}' needs ≥ {rec.Assignment.MinVersion}");
+        if (step.HandedOff) return new(CompletionOutcome.Duplicate); // cannot happen (handed off ⇒ complete); guards frozen contents
+
+        if (rec.Status == AssignmentStatus.Pending) RemovePending(rec);
+        _leased.Remove(assignmentId);
+        rec.Status = AssignmentStatus.Completed;
+        rec.LeasedTo = workerId;
+        step.Groups.AddRange(groups);
+        step.CompletedAssignments++;
+        _dirty = true;
+        return new(CompletionOutcome.Accepted);
+    }
+
+    private static string? Invalid(RolloutAssignment a, CompletedGroup[]? groups)
+    {
+        if (groups is null || groups.Length != a.PromptIndices.Length)
+            return $"assignment '{a.AssignmentId}' has {a.PromptIndices.Length} prompts but {groups?.Length ?? 0} groups were sent";
+        var expected = a.PromptIndices.ToHashSet();
+        foreach (var g in groups)
+        {
+            if (g is null) return $"assignment '{a.AssignmentId}': a group is null";
+            if (!expected.Remove(g.PromptIndex)) return $"assignment '{a.AssignmentId}': prompt {g.PromptIndex} is not in the assignment or is sent twice";
+            if (g.Completions is null || g.Completions.Length != a.GroupSize)
+                return $"assignment '{a.AssignmentId}': prompt {g.PromptIndex} has {g.Completions?.Length ?? 0} completions, the group size is {a.GroupSize}";
+            foreach (var c in g.Completions)
+            {
+                if (c?.TokenIds is null || c.BehaviourLogProbs is null || c.Reward is null)
+                    return $"assignment '{a.AssignmentId}': prompt {g.PromptIndex} has a completion without token ids, log-probs or reward";
+                if (c.TokenIds.Length != c.BehaviourLogProbs.Length)
+                    return $"assignment '{a.AssignmentId}': prompt {g.PromptIndex} has a completion with {c.TokenIds.Length} tokens but {c.BehaviourLogProbs.Length} log-probs";
+            }
+        }
+        return null;
+    }
+
+    public async Task<TakeStepResult> TakeCompletedStep(long step)
+    {
+        if (S.AcknowledgedSteps.Contains(step)) return new(TakeStepOutcome.AlreadyAcknowledged, step, [], 0, 0, false);
+        if (!S.Steps.TryGetValue(step, out var rec)) return new(TakeStepOutcome.UnknownStep, step, [], 0, 0, false);
+        if (!rec.IsComplete) return new(TakeStepOutcome.NotReady, step, [], rec.CompletedAssignments, rec.Assignments.Count, false);
+        var redelivery = rec.HandedOff;
+        if (!redelivery)
+        {
+            rec.HandedOff = true;
+            // Durable before the learner sees it: a failover after this returns the same groups as a redelivery.
+            await WriteNow();
+            _stepsHandedOff++;
+            OrchestratorMetrics.StepsHandedOff.Add(1);
+        }
+        return new(TakeStepOutcome.Ready, step, rec.Groups.ToArray(), rec.CompletedAssignments, rec.Assignments.Count, redelivery);
+    }
+
+    public async Task AcknowledgeStep(long step)
+    {
+        if (S.AcknowledgedSteps.Contains(step)) return;
+        if (!S.Steps.TryGetValue(step, out var rec))
+            throw new ArgumentException($"run '{RunId}': step {step} was never enqueued, it cannot be acknowledged");
+        if (!rec.HandedOff)
+            throw new InvalidOperationException($"run '{RunId}': step {step} was not handed off yet (TakeCompletedStep first)");
+        foreach (var id in rec.Assignments.Keys) { _byId.Remove(id); _leased.Remove(id); }
+        S.Steps.Remove(step);
+        S.AcknowledgedSteps.Add(step);
+        await WriteNow();
+        if (S.Steps.Count == 0) await EnsureKeepAlive(false);
+    }
+
+    public Task<SchedulerStats> GetStats() => Task.FromResult(new SchedulerStats(
+        _pendingNodes.Count, _leased.Count, Unconsumed(), _leasesGranted, _leasesExpired,
+        _completionsAccepted, _completionsIgnored, _stepsHandedOff,
+        S.AcknowledgedSteps.Count == 0 ? -1 : S.AcknowledgedSteps.Max()));
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask; // activation is the point
+
+    private int Unconsumed() => S.Steps.Values.Count(s => !s.HandedOff);
+
+    private void AddPending(AssignmentRecord rec, bool front)
+    {
+        var step = rec.Assignment.Step;
+        if (!_pending.TryGetValue(step, out var queue)) _pending[step] = queue = new LinkedList<AssignmentRecord>();
+        _pendingNodes[rec.Assignment.AssignmentId] = front ? queue.AddFirst(rec) : queue.AddLast(rec);
+    }
+
+    private void RemovePending(AssignmentRecord rec)
+    {
+        if (!_pendingNodes.Remove(rec.Assignment.AssignmentId, out var node)) return;
+        var queue = node.List!;
+        queue.Remove(node);
+        if (queue.Count == 0) _pending.Remove(rec.Assignment.Step);
+    }
+
+    private void StartTimers()
+    {
+        // Check deadlines a few times per lease (reminders, 1-minute minimum, are too coarse) and flush
+        // written-behind state at least every FlushInterval.
+        var period = TimeSpan.FromTicks(Math.Clamp(S.Settings.LeaseDuration.Ticks / 4, TimeSpan.FromMilliseconds(20).Ticks, FlushInterval.Ticks));
+        if (_expiryTimer is not null && period == _expiryPeriod) return;
+        _expiryTimer?.Dispose();
+        _expiryPeriod = period;
+        _expiryTimer = this.RegisterGrainTimer(OnTick, new GrainTimerCreationOptions(period, period) { Interleave = false, KeepAlive = false });
+    }
+
+    private async Task OnTick(CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        List<AssignmentRecord>? expired = null;
+        foreach (var rec in _leased.Values)
+            if (rec.LeaseDeadline <= now) (expired ??= []).Add(rec);
+        if (expired is not null)
+        {
+            foreach (var rec in expired)
+            {
+                _leased.Remove(rec.Assignment.AssignmentId);
+                rec.Status = AssignmentStatus.Pending;
+                rec.LeasedTo = null;
+                AddPending(rec, front: true);
+                _leasesExpired++;
+            }
+            OrchestratorMetrics.AssignmentsExpired.Add(expired.Count);
+            _dirty = true;
+        }
+        if (_dirty && now - _lastWrite >= FlushInterval) await WriteNow();
+    }
+
+    private DateTimeOffset _lastWrite = DateTimeOffset.MinValue;
+
+    private async Task WriteNow()
+    {
+        _dirty = false;
+        _lastWrite = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+    }
+
+    private async Task EnsureKeepAlive(bool wanted)
+    {
+        // A reminder survives silo failure: it reactivates the grain elsewhere so leases keep expiring.
+        if (wanted == _reminderRegistered) return;
+        if (wanted) await this.RegisterOrUpdateReminder(KeepAliveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        else if (await this.GetReminder(KeepAliveReminder) is { } r) await this.UnregisterReminder(r);
+        _reminderRegistered = wanted;
+    }
+}
