@@ -3,7 +3,7 @@ namespace Vrm.Policy.Config;
 /// <summary>The decoder-only, Llama-style language model (RMSNorm, rotary positions, SwiGLU, tied embeddings).</summary>
 public sealed record LanguageModelConfig
 {
-    /// <summary>Vocabulary size; must equal the tokenizer's.</summary>
+    /// <summary>Vocabulary size; must equal the tokenizer's (VrmTokenizer.Default: Policy/Assets/tokenizer.json has 512 entries).</summary>
     public int VocabSize { get; init; } = 512;
     /// <summary>Width of the residual stream, D_lm.</summary>
     public int Dim { get; init; } = 128;
