@@ -5,4 +5,5 @@ using Vrm.Cli.Commands;
 // orchestrator | worker | learner | reward | admin | bench).
 var root = new RootCommand("vrm — train visual reasoning models with GRPO on a distributed cluster");
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(DataCommand.Create());
 return await root.Parse(args).InvokeAsync();
