@@ -1,0 +1,150 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using Vrm.Learner.Training;
+using Vrm.Policy;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Vrm.Learner.Pretraining;
+
+public sealed record ContrastiveStepStats(int Step, double Loss, double BatchAccuracy, double Temperature, double Seconds);
+
+/// <summary>Held-out image→caption retrieval: top-1 over every distinct caption of the held-out set.</summary>
+public sealed record RetrievalResult(int Images, int Candidates, double Top1Accuracy, double Chance);
+
+/// <summary>
+/// CLIP-style stage 1: the VRM's vision encoder (mean-pooled patch features → linear head) and a small
+/// caption encoder are trained with a symmetric InfoNCE loss and a learned temperature. Identical captions
+/// in a batch are all positives (soft targets), so duplicate scenes are not pushed apart.
+/// </summary>
+public sealed class ContrastivePretrainer
+{
+    private readonly VrmModel _model;
+    private readonly VrmTokenizer _tokenizer;
+    private readonly ContrastiveOptions _options;
+    private readonly CaptionEncoder _text;
+    private readonly Linear _imageHead;
+    private readonly Parameter _logitScale;
+    private readonly optim.Optimizer _optimizer;
+    private readonly LearningRateSchedule _schedule;
+
+    public ContrastivePretrainer(VrmModel model, VrmTokenizer tokenizer, ContrastiveOptions options)
+    {
+        options.Validate();
+        _model = model;
+        _tokenizer = tokenizer;
+        _options = options;
+        _text = new CaptionEncoder(tokenizer.VocabSize, options.TextDim, options.TextLayers, options.TextHeads, options.MaxCaptionTokens, options.EmbedDim);
+        _imageHead = nn.Linear(model.Config.Vision.Dim, options.EmbedDim, hasBias: false);
+        _logitScale = nn.Parameter(tensor((float)Math.Log(1 / 0.07)));  // CLIP's init
+        var parameters = model.Vision.parameters().Concat(_text.parameters()).Concat(_imageHead.parameters()).Append(_logitScale).ToList();
+        _optimizer = optim.AdamW(parameters, options.LearningRate, weight_decay: options.WeightDecay);
+        _schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, options.Steps, LrScheduleKind.Cosine);
+    }
+
+    public IEnumerable<ContrastiveStepStats> Run(ExampleSet train)
+    {
+        var captions = CaptionsOf(train);
+        var cursor = new SeededShuffle(train.Count, _options.Seed);
+        _model.Vision.train();
+        _text.train();
+        for (int step = 0; step < _options.Steps; step++)
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var rows = cursor.Next(Math.Min(_options.BatchSize, train.Count));
+            foreach (var g in _optimizer.ParamGroups) g.LearningRate = _schedule.At(step);
+            double loss, acc, temp;
+            using (var scope = NewDisposeScope())
+            {
+                var img = EmbedImages(train.ImagesOf(rows));                          // [B, E] unit norm
+                var txt = EmbedCaptions(rows.Select(r => captions[r]).ToList());      // [B, E] unit norm
+                var scale = _logitScale.clamp_max((float)Math.Log(100)).exp();        // CLIP caps at 100
+                var logits = scale * img.matmul(txt.t());                              // [B, B]
+                var same = SameCaption(rows.Select(r => captions[r]).ToList());       // [B, B] soft targets
+                var lossI = -(same * logits.log_softmax(1)).sum(1).mean();
+                var lossT = -(same.t() * logits.t().log_softmax(1)).sum(1).mean();
+                var total = (lossI + lossT) / 2;
+                _optimizer.zero_grad();
+                total.backward();
+                _optimizer.step();
+                using var _ = no_grad();
+                var best = logits.argmax(1);                                           // [B]
+                acc = same.gather(1, best.unsqueeze(1)).gt(0).to(ScalarType.Float32).mean().item<float>();
+                loss = total.item<float>();
+                temp = 1 / scale.item<float>();
+            }
+            yield return new ContrastiveStepStats(step, loss, acc, temp, started.Elapsed.TotalSeconds);
+        }
+        _model.Vision.eval();
+        _text.eval();
+    }
+
+    /// <summary>For each held-out image, the nearest of all distinct held-out captions; correct when it is the image's own.</summary>
+    public RetrievalResult Evaluate(ExampleSet heldOut)
+    {
+        var captions = CaptionsOf(heldOut);
+        var distinct = captions.Distinct(StringComparer.Ordinal).ToList();
+        var index = distinct.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        _model.Vision.eval();
+        _text.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var txt = cat(Chunks(distinct.Count, 256).Select(r => EmbedCaptions(r.Select(i => distinct[i]).ToList())).ToArray()); // [C, E]
+        int correct = 0;
+        foreach (var chunk in Chunks(heldOut.Count, 256))
+        {
+            var img = EmbedImages(heldOut.ImagesOf(chunk));                         // [b, E]
+            var best = img.matmul(txt.t()).argmax(1).data<long>().ToArray();        // [b]
+            for (int j = 0; j < chunk.Count; j++)
+                if (best[j] == index[captions[chunk[j]]]) correct++;
+        }
+        return new RetrievalResult(heldOut.Count, distinct.Count, (double)correct / heldOut.Count, 1.0 / distinct.Count);
+    }
+
+    private Tensor EmbedImages(Tensor images)
+    {
+        var patches = _model.Vision.forward(images);                                 // [B, P, D_vit]
+        return F.normalize(_imageHead.forward(patches.mean([1])), dim: 1);          // [B, E]
+    }
+
+    private Tensor EmbedCaptions(IReadOnlyList<string> captions)
+    {
+        int b = captions.Count, max = _options.MaxCaptionTokens;
+        var encoded = captions.Select(c => _tokenizer.Encode(c)).Select(ids => ids.Length > max ? ids[..max] : ids).ToList();
+        int len = Math.Max(1, encoded.Max(e => e.Length));
+        var ids = new long[b * len];
+        var valid = new bool[b * len];
+        for (int i = 0; i < b; i++)
+            for (int j = 0; j < encoded[i].Length; j++) { ids[i * len + j] = encoded[i][j]; valid[i * len + j] = true; }
+        for (int i = 0; i < b; i++) if (encoded[i].Length == 0) valid[i * len] = true; // an empty caption still pools something
+        var t = tensor(ids, [b, len]);
+        var v = tensor(valid, [b, len]);
+        return F.normalize(_text.forward(t, v), dim: 1);                             // [B, E]
+    }
+
+    private static Tensor SameCaption(IReadOnlyList<string> captions)
+    {
+        int b = captions.Count;
+        var m = new float[b * b];
+        for (int i = 0; i < b; i++)
+        {
+            int n = 0;
+            for (int j = 0; j < b; j++) if (captions[i] == captions[j]) n++;
+            for (int j = 0; j < b; j++) if (captions[i] == captions[j]) m[i * b + j] = 1f / n;
+        }
+        return tensor(m, [b, b]);                                                    // rows sum to 1
+    }
+
+    private static List<string> CaptionsOf(ExampleSet set)
+    {
+        var missing = set.Examples.FirstOrDefault(e => string.IsNullOrWhiteSpace(e.Caption));
+        if (missing is not null)
+            throw new InvalidDataException($"example '{missing.Id}' has no caption: contrastive pretraining needs the 'caption' field (ShapesWorld writes it)");
+        return set.Examples.Select(e => e.Caption!).ToList();
+    }
+
+    private static IEnumerable<List<int>> Chunks(int count, int size)
+    {
+        for (int i = 0; i < count; i += size) yield return Enumerable.Range(i, Math.Min(size, count - i)).ToList();
+    }
+}
