@@ -15,14 +15,18 @@ public static class AnswerComparer
         if (NumericAnswer.TryParse(reference, out var expected))
         {
             if (!NumericAnswer.TryParse(answer, out var actual)) return RewardScore.Fail(RewardReason.NotANumber);
-            return actual == expected ? RewardScore.Pass : RewardScore.Fail(RewardReason.WrongAnswer);
+            return actual.SameValueAs(expected) ? RewardScore.Pass : RewardScore.Fail(RewardReason.WrongAnswer);
         }
 
-        string? normalizedReference = TextAnswer.Normalize(reference, deadline);
-        string? normalizedAnswer = normalizedReference is null ? null : TextAnswer.Normalize(answer, deadline);
-        if (normalizedReference is null || normalizedAnswer is null) return RewardScore.Fail(RewardReason.OverTimeBound);
+        var referenceOutcome = TextAnswer.TryNormalize(reference, deadline, int.MaxValue, out string normalizedReference);
+        if (referenceOutcome == TextNormalization.OverTimeBound) return RewardScore.Fail(RewardReason.OverTimeBound);
         // A reference of only punctuation normalises to "": compare the raw text instead of matching every empty answer.
         if (normalizedReference.Length == 0) return answer.SequenceEqual(reference) ? RewardScore.Pass : RewardScore.Fail(RewardReason.WrongAnswer);
-        return normalizedAnswer == normalizedReference ? RewardScore.Pass : RewardScore.Fail(RewardReason.WrongAnswer);
+        return TextAnswer.TryNormalize(answer, deadline, normalizedReference.Length, out string normalizedAnswer) switch
+        {
+            TextNormalization.OverTimeBound => RewardScore.Fail(RewardReason.OverTimeBound),
+            TextNormalization.LongerThanLimit => RewardScore.Fail(RewardReason.WrongAnswer),
+            _ => normalizedAnswer == normalizedReference ? RewardScore.Pass : RewardScore.Fail(RewardReason.WrongAnswer),
+        };
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Vrm.Rewards;
 
 /// <summary>
@@ -9,13 +11,14 @@ namespace Vrm.Rewards;
 internal static class BoundedScan
 {
     /// <summary>First ordinal occurrence of <paramref name="needle"/> at or after <paramref name="start"/>, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryIndexOf(ReadOnlySpan<char> text, int start, string needle, ScoringDeadline deadline, out int index)
     {
         index = -1;
         int chunk = ScoringDeadline.CheckEveryChars;
         for (int from = start; from < text.Length; from += chunk)
         {
-            if (deadline.IsExpired) return false;
+            if (from > start && deadline.IsExpired) return false;
             // Windows overlap by needle.Length - 1 so a match straddling a chunk edge is still found.
             int windowLength = Math.Min(text.Length - from, chunk + needle.Length - 1);
             int hit = text.Slice(from, windowLength).IndexOf(needle.AsSpan(), StringComparison.Ordinal);
@@ -25,12 +28,13 @@ internal static class BoundedScan
     }
 
     /// <summary>Whether every char of <paramref name="text"/> is whitespace.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryIsWhiteSpace(ReadOnlySpan<char> text, ScoringDeadline deadline, out bool isWhiteSpace)
     {
         isWhiteSpace = true;
         for (int from = 0; from < text.Length; from += ScoringDeadline.CheckEveryChars)
         {
-            if (deadline.IsExpired) return false;
+            if (from > 0 && deadline.IsExpired) return false;
             var window = text.Slice(from, Math.Min(ScoringDeadline.CheckEveryChars, text.Length - from));
             if (!window.IsWhiteSpace()) { isWhiteSpace = false; return true; }
         }

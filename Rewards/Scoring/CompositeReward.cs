@@ -69,6 +69,23 @@ public sealed class CompositeReward
         return results;
     }
 
+    /// <summary>
+    /// Runs every rule path once on tiny inputs so the JIT compiles them before the first real item:
+    /// compiling counts against the first item's time bound otherwise. Hosts call it at start.
+    /// </summary>
+    public void WarmUp()
+    {
+        string[] completions =
+        [
+            "<think>x</think><answer>3</answer>", "<think>x</think><answer>Circle.</answer>", "<answer>3",
+            "no tags", "<answer>3</answer><think>x</think>", "x<think>x</think><answer> </answer>", "<think></think><think>",
+        ];
+        string[] solutions = ["<answer>3</answer>", "circle", "1e3", "<answer>3", "?!"];
+        foreach (string completion in completions)
+            foreach (string solution in solutions)
+                Score(completion, solution, "warm-up");
+    }
+
     private static RewardBreakdown Combine(RewardScore correctness, RewardScore format, RewardWeights weights)
     {
         if (correctness.Reason == RewardReason.OverTimeBound || format.Reason == RewardReason.OverTimeBound)

@@ -64,6 +64,7 @@ public static class RewardServiceHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        new CompositeReward(serviceOptions.DefaultWeights, serviceOptions.ItemTimeBound).WarmUp();
         app.MapGrpcService<RewardGrpcService>();
         app.MapGrpcHealthChecksService();
         return app;
