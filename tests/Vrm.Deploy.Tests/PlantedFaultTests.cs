@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Vrm.Deploy.Tests;
 
 /// <summary>
@@ -6,11 +8,13 @@ namespace Vrm.Deploy.Tests;
 /// </summary>
 public sealed class PlantedFaultTests
 {
+    // The unmodified tree breaks no rule (checked once per overlay): any violation below comes from the fault.
+    static readonly ConcurrentDictionary<string, Lazy<IReadOnlyList<Violation>>> Clean = new();
+
     static IReadOnlyList<Violation> PlantAndCheck(string overlay, string file, string oldText, string newText)
     {
         using var tree = new DeployTree();
-        // The copy is clean before the fault is planted: any violation below comes from the fault.
-        Assert.Empty(ManifestRules.Check(new RenderedManifests(tree.Render(overlay))));
+        Assert.Empty(Clean.GetOrAdd(overlay, o => new(() => ManifestRules.Check(new RenderedManifests(tree.Render(o))))).Value);
         tree.Replace(file, oldText, newText);
         return ManifestRules.Check(new RenderedManifests(tree.Render(overlay)));
     }
