@@ -77,6 +77,22 @@ public sealed class TokenizerTests
     }
 
     [Fact]
+    public void ConcurrentUseGivesTheSameIds()
+    {
+        // One Default instance is shared by data loaders, samplers and the reward path on different threads.
+        var texts = Enumerable.Range(0, 400).Select(i => $"How many {TaskLanguageCorpus.Colors[i % 14]} objects are there? {i} <answer>{i % 10}</answer>").ToArray();
+        var expected = texts.Select(t => Tok.Encode(t)).ToArray();
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
+        {
+            for (int i = 0; i < texts.Length; i++)
+            {
+                Assert.Equal(expected[i], Tok.Encode(texts[i]));
+                Assert.Equal(texts[i], Tok.Decode(expected[i]));
+            }
+        });
+    }
+
+    [Fact]
     public void LoneSurrogatesDecodeToReplacementCharacter()
     {
         // Invalid UTF-16 cannot be carried through UTF-8, so this is the defined, lossy behaviour.
