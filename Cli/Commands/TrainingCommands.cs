@@ -1,0 +1,88 @@
+using System.CommandLine;
+using Vrm.Learner.Pretraining;
+using Vrm.Learner.Stages;
+using Vrm.Learner.Training;
+
+namespace Vrm.Cli.Commands;
+
+/// <summary>
+/// <c>vrm pretrain</c> (stage 1: CLIP-style vision pretraining), <c>vrm sft</c> (stage 2: LLaVA fine-tuning of
+/// projector + LM) and <c>vrm eval</c> (greedy evaluation per split and task).
+/// </summary>
+public static class TrainingCommands
+{
+    public static Command Pretrain()
+    {
+        var data = new Option<string>("--data") { Description = "Dataset folder (train split with captions; test split held out)", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Checkpoint folder to write", Required = true };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => new ContrastiveOptions().Steps };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => new ContrastiveOptions().BatchSize };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => new ContrastiveOptions().LearningRate };
+        var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 1UL };
+        var limit = new Option<int?>("--limit") { Description = "Use at most this many training images" };
+        var cmd = new Command("pretrain", "Stage 1: contrastive (CLIP-style) pretraining of the vision encoder against scene captions");
+        foreach (var o in new Option[] { data, outDir, steps, batch, lr, seed, limit }) cmd.Options.Add(o);
+        cmd.SetAction((ParseResult pr) => Guard("pretrain", () =>
+        {
+            var options = new ContrastiveOptions { Steps = pr.GetValue(steps), BatchSize = pr.GetValue(batch), LearningRate = pr.GetValue(lr), Seed = pr.GetValue(seed) };
+            PretrainStage.Run(pr.GetValue(data)!, pr.GetValue(outDir)!, options, Console.WriteLine, pr.GetValue(limit));
+        }));
+        return cmd;
+    }
+
+    public static Command Sft()
+    {
+        var data = new Option<string>("--data") { Description = "Dataset folder (train split)", Required = true };
+        var init = new Option<string>("--init") { Description = "Pretrained checkpoint to start from (vrm pretrain --out)", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Checkpoint folder to write", Required = true };
+        var tasks = new Option<string[]>("--task") { Description = "Train only on these tasks (repeatable); default all", AllowMultipleArgumentsPerToken = true };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => new SftOptions().Steps };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => new SftOptions().BatchSize };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => new SftOptions().LearningRate };
+        var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 1UL };
+        var limit = new Option<int?>("--limit") { Description = "Use at most this many training examples (a deliberately small SFT set leaves room for GRPO)" };
+        var cmd = new Command("sft", "Stage 2: supervised fine-tuning of projector + LM on reasoning traces (vision encoder frozen)");
+        foreach (var o in new Option[] { data, init, outDir, tasks, steps, batch, lr, seed, limit }) cmd.Options.Add(o);
+        cmd.SetAction((ParseResult pr) => Guard("sft", () =>
+        {
+            var options = new SftOptions { Steps = pr.GetValue(steps), BatchSize = pr.GetValue(batch), LearningRate = pr.GetValue(lr), Seed = pr.GetValue(seed) };
+            var t = pr.GetValue(tasks);
+            SftStage.Run(pr.GetValue(data)!, pr.GetValue(init)!, pr.GetValue(outDir)!, options, Console.WriteLine, t is { Length: > 0 } ? t : null, pr.GetValue(limit));
+        }));
+        return cmd;
+    }
+
+    public static Command Eval()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint folder", Required = true };
+        var data = new Option<string>("--data") { Description = "Dataset folder", Required = true };
+        var splits = new Option<string[]>("--split") { Description = "Splits to evaluate (repeatable)", DefaultValueFactory = _ => ["test", "ood"], AllowMultipleArgumentsPerToken = true };
+        var tasks = new Option<string[]>("--task") { Description = "Only these tasks (repeatable); default all", AllowMultipleArgumentsPerToken = true };
+        var limit = new Option<int?>("--limit") { Description = "At most this many examples per split" };
+        var maxNew = new Option<int>("--max-new-tokens") { DefaultValueFactory = _ => 64 };
+        var json = new Option<string?>("--json") { Description = "Write the rows as JSON here" };
+        var samples = new Option<string?>("--samples") { Description = "Write every greedy completion as JSONL here" };
+        var cmd = new Command("eval", "Greedy evaluation: accuracy, format rate and mean length per task and split");
+        foreach (var o in new Option[] { checkpoint, data, splits, tasks, limit, maxNew, json, samples }) cmd.Options.Add(o);
+        cmd.SetAction((ParseResult pr) => Guard("eval", () =>
+        {
+            var t = pr.GetValue(tasks);
+            var rows = EvalStage.Run(pr.GetValue(checkpoint)!, pr.GetValue(data)!, pr.GetValue(splits)!, t is { Length: > 0 } ? t : null,
+                pr.GetValue(limit), pr.GetValue(maxNew), Console.WriteLine, pr.GetValue(samples));
+            EvalTable.Print(rows, title: $"eval {pr.GetValue(checkpoint)}");
+            if (pr.GetValue(json) is { } path) EvalTable.WriteJson(path, rows);
+        }));
+        return cmd;
+    }
+
+    /// <summary>Known input faults end with a one-line message and exit code 2, not a stack trace.</summary>
+    public static int Guard(string verb, Action body)
+    {
+        try { body(); return 0; }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or Vrm.Data.DatasetInvalidException)
+        {
+            Console.Error.WriteLine($"vrm {verb}: {e.Message}");
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Text.Json;
+using TorchSharp;
+using Vrm.Learner.Evaluation;
+using Vrm.Learner.Reporting;
+using Vrm.Learner.Stages;
+using Vrm.Learner.Training;
+using Vrm.Policy;
+using Vrm.Rewards;
+
+namespace Vrm.Learner.Grpo;
+
+public sealed record GrpoRunResult(string RunDir, IReadOnlyList<EvalRow> Before, IReadOnlyList<EvalRow> After,
+    IReadOnlyList<Dictionary<string, double>> Steps, bool Finished, TimeSpan Elapsed);
+
+/// <summary>
+/// A GRPO run in a folder: <c>metrics.jsonl</c>, <c>checkpoints/step-NNNNNN/</c> (weights, optimizer,
+/// trainer state), <c>eval-before.json</c>, <c>eval-after.json</c>, <c>report.html</c>. Resumes from the
+/// newest checkpoint in the folder. The rollout source decides whether sampling is local or distributed.
+/// </summary>
+public sealed class GrpoRun : IDisposable
+{
+    public const string CheckpointsFolder = "checkpoints";
+    private static readonly string[] ReportCurves =
+    [
+        "reward_mean", "accuracy", "format_rate", "kl", "entropy", "completion_length_tokens", "clip_fraction",
+        "grad_norm", "zero_variance_groups_ratio", "eval_accuracy_test", "eval_accuracy_ood", "step_duration_seconds",
+    ];
+
+    private readonly GrpoRunOptions _o;
+    private readonly Action<string> _log;
+    public VrmModel Policy { get; }
+    public VrmTokenizer Tokenizer { get; }
+    public ExampleSet Train { get; }
+    public GrpoTrainer Trainer { get; }
+    private readonly VrmModel? _reference;
+    private readonly ExampleSet _test, _ood;
+
+    /// <param name="rolloutsFactory">Given the policy, train set and tokenizer, the rollout source; null → in-process sampling.</param>
+    public GrpoRun(GrpoRunOptions options, Action<string> log, Func<VrmModel, ExampleSet, VrmTokenizer, IRolloutSource>? rolloutsFactory = null)
+    {
+        options.Validate();
+        _o = options;
+        _log = log;
+        Directory.CreateDirectory(options.RunDir);
+        (Policy, Tokenizer) = PolicyFactory.Load(options.InitCheckpoint);
+        if (options.Grpo.KlBeta > 0) _reference = PolicyFactory.Load(options.InitCheckpoint).Model;
+        var vision = Policy.Config.Vision;
+        Train = ExampleSet.Load(options.DataPath, "train", options.Tasks, vision, Tokenizer, PromptTemplate.Default, options.TrainLimit);
+        _test = ExampleSet.Load(options.DataPath, "test", options.Tasks, vision, Tokenizer, PromptTemplate.Default, options.EvalLimit);
+        _ood = ExampleSet.Load(options.DataPath, "ood", options.Tasks, vision, Tokenizer, PromptTemplate.Default, options.EvalLimit);
+        var reward = new CompositeReward(new RewardWeights(options.Grpo.AccuracyWeight, options.Grpo.FormatWeight));
+        var rollouts = rolloutsFactory?.Invoke(Policy, Train, Tokenizer) ?? new LocalRolloutSource(Policy, Train, Tokenizer, reward);
+        Trainer = new GrpoTrainer(Policy, _reference, Train, Tokenizer, rollouts, options.Grpo, options.Steps, options.Seed);
+    }
+
+    public static string? LatestCheckpoint(string runDir)
+    {
+        var dir = Path.Combine(runDir, CheckpointsFolder);
+        if (!Directory.Exists(dir)) return null;
+        return Directory.GetDirectories(dir, "step-*").Where(d => File.Exists(Path.Combine(d, TrainerState.FileName)))
+            .OrderBy(d => d, StringComparer.Ordinal).LastOrDefault();
+    }
+
+    public GrpoRunResult Execute(Action<GrpoStepMetrics>? onStep = null, CancellationToken ct = default)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int resumedAt = -1;
+        if (_o.Resume && LatestCheckpoint(_o.RunDir) is { } latest)
+        {
+            var state = LoadCheckpoint(latest);
+            resumedAt = state.Step;
+            _log($"grpo: resumed from {latest} at step {state.Step} (policy version {state.PolicyVersion})");
+        }
+        var beforePath = Path.Combine(_o.RunDir, "eval-before.json");
+        IReadOnlyList<EvalRow> before = [];
+        if (_o.EvaluateBeforeAndAfter)
+        {
+            if (resumedAt >= 0 && File.Exists(beforePath)) before = JsonSerializer.Deserialize<List<EvalRow>>(File.ReadAllText(beforePath)) ?? [];
+            else
+            {
+                before = Evaluate();
+                File.WriteAllText(beforePath, JsonSerializer.Serialize(before, new JsonSerializerOptions { WriteIndented = true }));
+            }
+        }
+
+        var steps = new List<Dictionary<string, double>>();
+        using (var log = new MetricsLog(Path.Combine(_o.RunDir, "metrics.jsonl"), resumedAt))
+        {
+            var progress = new StageProgress("grpo", _o.Steps, _log);
+            int ranHere = 0;
+            while (Trainer.Step < _o.Steps && !ct.IsCancellationRequested)
+            {
+                var m = Trainer.RunStep();
+                ranHere++;
+                if (_o.EvalEvery > 0 && Trainer.Step % _o.EvalEvery == 0 && Trainer.Step < _o.Steps)
+                    foreach (var row in Evaluate().Where(r => r.Task != Evaluator.AllTasks || _o.Tasks.Count > 1))
+                        m[$"eval_accuracy_{row.Split}"] = row.Accuracy;
+                log.Write(m);
+                steps.Add(m);
+                onStep?.Invoke(m);
+                progress.Report(Trainer.Step, $"reward {m["reward_mean"]:0.000} acc {m["accuracy"]:0.000} fmt {m["format_rate"]:0.00} kl {m["kl"]:0.0000} {m["tokens_per_second"]:0} tok/s");
+                if (_o.CheckpointEvery > 0 && Trainer.Step % _o.CheckpointEvery == 0) SaveCheckpoint();
+                if (_o.StopAfterSteps is { } stop && ranHere >= stop) break;
+            }
+        }
+        bool finished = Trainer.Step >= _o.Steps;
+        if (finished && (_o.CheckpointEvery == 0 || Trainer.Step % _o.CheckpointEvery != 0)) SaveCheckpoint();
+        IReadOnlyList<EvalRow> after = [];
+        if (finished && _o.EvaluateBeforeAndAfter)
+        {
+            after = Evaluate();
+            File.WriteAllText(Path.Combine(_o.RunDir, "eval-after.json"), JsonSerializer.Serialize(after, new JsonSerializerOptions { WriteIndented = true }));
+            var all = MetricsLog.ReadAll(Path.Combine(_o.RunDir, "metrics.jsonl"));
+            File.WriteAllText(Path.Combine(_o.RunDir, "report.html"), RunReport.Html($"GRPO run {Path.GetFileName(Path.GetFullPath(_o.RunDir))}",
+                all, ReportCurves, before, after, new Dictionary<string, string>
+                {
+                    ["init checkpoint"] = _o.InitCheckpoint, ["steps"] = _o.Steps.ToString(CultureInfo.InvariantCulture),
+                    ["B × G"] = $"{_o.Grpo.PromptsPerStep} × {_o.Grpo.GroupSize}", ["β"] = _o.Grpo.KlBeta.ToString(CultureInfo.InvariantCulture),
+                    ["advantage"] = _o.Grpo.Advantage.ToString(), ["aggregation"] = _o.Grpo.Aggregation.ToString(),
+                    ["dynamic sampling"] = _o.Grpo.DynamicSampling.ToString(), ["seed"] = _o.Seed.ToString(CultureInfo.InvariantCulture),
+                }));
+        }
+        return new GrpoRunResult(_o.RunDir, before, after, steps, finished, clock.Elapsed);
+    }
+
+    public IReadOnlyList<EvalRow> Evaluate()
+    {
+        var rows = new List<EvalRow>();
+        foreach (var set in new[] { _test, _ood })
+            rows.AddRange(Evaluator.Run(Policy, set, Tokenizer, _o.Grpo.MaxNewTokens).Rows);
+        return rows;
+    }
+
+    public string SaveCheckpoint()
+    {
+        var dir = Path.Combine(_o.RunDir, CheckpointsFolder, $"step-{Trainer.Step:D6}");
+        var state = new TrainerState
+        {
+            Step = Trainer.Step, PolicyVersion = Trainer.Version, Seed = Trainer.Seed,
+            CursorEpoch = Trainer.Cursor.Epoch, CursorPosition = Trainer.Cursor.Position,
+            OptimizerSteps = Trainer.Optimizer.StepCount, InitCheckpoint = Path.GetFullPath(_o.InitCheckpoint),
+            Options = Trainer.Options, TotalSteps = _o.Steps,
+        };
+        Checkpoint.Save(dir, Policy.Config, Policy, Tokenizer,
+            new Dictionary<string, string> { ["stage"] = "grpo", ["step"] = Trainer.Step.ToString(CultureInfo.InvariantCulture), ["policy_version"] = Trainer.Version.ToString(CultureInfo.InvariantCulture) },
+            writeExtras: tmp =>
+            {
+                Checkpoint.SaveTensors(Path.Combine(tmp, TrainerState.OptimizerFile), Trainer.Optimizer.StateTensors());
+                File.WriteAllText(Path.Combine(tmp, TrainerState.FileName), state.ToJson());
+            });
+        return dir;
+    }
+
+    private TrainerState LoadCheckpoint(string dir)
+    {
+        var state = TrainerState.Read(dir);
+        Checkpoint.LoadInto(dir, Policy, Policy.Config);
+        var tensors = Checkpoint.LoadTensors(Path.Combine(dir, TrainerState.OptimizerFile));
+        try { Trainer.Optimizer.LoadState(tensors, state.OptimizerSteps); }
+        finally { foreach (var t in tensors.Values) t.Dispose(); }
+        Trainer.Update(state.Options);
+        Trainer.Restore(state.Step, state.PolicyVersion, state.CursorEpoch, state.CursorPosition);
+        return state;
+    }
+
+    public void Dispose()
+    {
+        Trainer.Dispose();
+        Train.Dispose();
+        _test.Dispose();
+        _ood.Dispose();
+        Policy.Dispose();
+        _reference?.Dispose();
+    }
+}

@@ -1,0 +1,51 @@
+using Vrm.Learner.Training;
+using Vrm.Policy;
+using Vrm.Rewards;
+using static TorchSharp.torch;
+
+namespace Vrm.Learner.Grpo;
+
+/// <summary>
+/// Single-process rollouts (<c>vrm grpo</c>): sample with the learner's own policy, score with the reward
+/// functions in-process. The policy it samples with is always the current one (staleness 0).
+/// </summary>
+public sealed class LocalRolloutSource(VrmModel policy, ExampleSet data, VrmTokenizer tokenizer, CompositeReward reward) : IRolloutSource
+{
+    private long _version;
+
+    public IReadOnlyList<RolloutGroup> Collect(RolloutRequest request)
+    {
+        SampleBatch batch;
+        using (var scope = NewDisposeScope())
+        {
+            var images = data.ImagesOf(request.PromptRows);                                   // [N, 3, S, S]
+            var prompts = request.PromptRows.Select(r => data.PromptIds[r]).ToList();
+            batch = Sampler.Generate(policy, images, prompts, request.GroupSize, request.Sampling);
+        }
+        return ScoreGroups(request, batch, data, tokenizer, reward, _version);
+    }
+
+    public void PolicyUpdated(long version, VrmModel updated) => _version = version;
+
+    /// <summary>Decodes and scores a sampled batch into groups (shared with the rollout worker's code path).</summary>
+    public static IReadOnlyList<RolloutGroup> ScoreGroups(RolloutRequest request, SampleBatch batch, ExampleSet data,
+        VrmTokenizer tokenizer, CompositeReward reward, long version)
+    {
+        int g = request.GroupSize;
+        var groups = new RolloutGroup[request.PromptRows.Count];
+        for (int p = 0; p < groups.Length; p++)
+        {
+            var ex = data.Examples[request.PromptRows[p]];
+            var completions = new ScoredCompletion[g];
+            for (int j = 0; j < g; j++)
+            {
+                var row = batch.Rows[p * g + j];
+                string text = tokenizer.Decode(row.Tokens);
+                var s = reward.Score(text, ex.Solution, ex.Task);
+                completions[j] = new ScoredCompletion(row.Tokens, row.LogProbs, row.Finish, text, s.Correctness, s.Format, s.Total, version);
+            }
+            groups[p] = new RolloutGroup(request.PromptRows[p], completions);
+        }
+        return groups;
+    }
+}
