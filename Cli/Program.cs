@@ -5,5 +5,10 @@ using Vrm.Cli.Commands;
 // orchestrator | worker | learner | reward | admin | bench).
 var root = new RootCommand("vrm — train visual reasoning models with GRPO on a distributed cluster");
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(OrchestratorCommand.Create());
 root.Subcommands.Add(DataCommand.Create());
+root.Subcommands.Add(TrainingCommands.Pretrain());
+root.Subcommands.Add(TrainingCommands.Sft());
+root.Subcommands.Add(TrainingCommands.Eval());
+root.Subcommands.Add(GrpoCommand.Create());
 return await root.Parse(args).InvokeAsync();
