@@ -1,0 +1,36 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Vrm.Policy;
+
+/// <summary>One pre-norm Llama block: x + attn(norm(x)), then + mlp(norm(x)).</summary>
+public sealed class DecoderBlock : nn.Module
+{
+    private readonly RmsNorm attn_norm;
+    private readonly CausalSelfAttention attn;
+    private readonly RmsNorm mlp_norm;
+    private readonly SwiGluMlp mlp;
+
+    public DecoderBlock(int dim, int heads, int mlpHidden, double eps) : base(nameof(DecoderBlock))
+    {
+        attn_norm = new RmsNorm(dim, eps);
+        attn = new CausalSelfAttention(dim, heads);
+        mlp_norm = new RmsNorm(dim, eps);
+        mlp = new SwiGluMlp(dim, mlpHidden);
+        register_module("attn_norm", attn_norm);
+        register_module("attn", attn);
+        register_module("mlp_norm", mlp_norm);
+        register_module("mlp", mlp);
+    }
+
+    public Tensor Forward(Tensor x, Rotary rotary, Tensor? mask, KvCache? cache, int layer, long start) // [B, T, D]
+    {
+        using var h1 = attn_norm.forward(x);
+        using var a = attn.Forward(h1, rotary, mask, cache, layer, start);
+        var y = x.add(a);
+        using var h2 = mlp_norm.forward(y);
+        using var m = mlp.forward(h2);
+        using var yy = y;
+        return y.add(m); // not in place: mlp_norm saved y for backward
+    }
+}

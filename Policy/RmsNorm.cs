@@ -1,0 +1,28 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Vrm.Policy;
+
+/// <summary>
+/// Root-mean-square norm (Llama): x / sqrt(mean(x²) + eps) · w. No mean subtraction and no bias.
+/// TorchSharp 0.107 has no rms_norm op, so it is written out here (5 small ops).
+/// </summary>
+public sealed class RmsNorm : nn.Module<Tensor, Tensor>
+{
+    private TorchSharp.Modules.Parameter weight; // named like its registration so .to(device) rebinds it
+    private readonly double _eps;
+
+    public RmsNorm(int dim, double eps) : base(nameof(RmsNorm))
+    {
+        _eps = eps;
+        weight = new TorchSharp.Modules.Parameter(ones(dim));
+        register_parameter("weight", weight);
+    }
+
+    public override Tensor forward(Tensor x) // [..., D] → [..., D]
+    {
+        using var inv = x.square().mean([-1L], keepdim: true).add_(_eps).rsqrt_(); // [..., 1]
+        using var normed = x.mul(inv);
+        return normed.mul(weight); // not in place: autograd keeps normed for the weight gradient
+    }
+}

@@ -1,0 +1,43 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Vrm.Policy;
+
+/// <summary>
+/// Per-token log-probs and entropies of given completions in one batched, teacher-forced forward
+/// (GRPO's π_θ, π_ref and the KL/entropy metrics). With gradients for the learner's loss, without for
+/// the reference model and for metrics.
+/// </summary>
+public static class Scorer
+{
+    /// <param name="images">[N, 3, H, W] float 0..1, one per row.</param>
+    /// <param name="promptIds">N prompts (text tokens after BOS and the image placeholder).</param>
+    /// <param name="completionIds">N completions as sampled (a final stop/EOS token included).</param>
+    /// <param name="temperature">divides the logits, as in sampling; 1 = the model's own distribution.</param>
+    /// <param name="bosId">BOS token id; <paramref name="padId"/> fills padding.</param>
+    public static TokenScores Score(VrmModel model, Tensor images, IReadOnlyList<int[]> promptIds,
+        IReadOnlyList<int[]> completionIds, bool withGrad, float temperature = 1f, int bosId = 1, int padId = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(completionIds);
+        if (!(temperature > 0) || float.IsInfinity(temperature)) throw new ArgumentException($"temperature ({temperature}) must be a finite number > 0");
+        if (images.dim() != 4 || images.shape[0] != promptIds.Count)
+            throw new ArgumentException($"images [{string.Join(", ", images.shape)}] must be [N, C, H, W] with N = {promptIds.Count} rows");
+        if (completionIds.Any(c => c is not null && c.Length == 0))
+            throw new ArgumentException("every completion must have at least one token");
+
+        using var scope = NewDisposeScope();
+        using var grad = withGrad ? enable_grad() : no_grad();
+        var layout = model.Layout(promptIds, completionIds, bosId, padId);
+        if (layout.Length > model.Config.LanguageModel.MaxSeqLen)
+            throw new ArgumentException($"prompt + completion of {layout.Length} positions exceeds lm MaxSeqLen {model.Config.LanguageModel.MaxSeqLen}");
+        var logits = model.Forward(images, layout);                            // [N, Tc, V]
+        if (temperature != 1f) logits = logits.div(temperature);
+        var logp = logits.log_softmax(-1);                                      // [N, Tc, V]
+        var mask = layout.CompletionMask;                                       // [N, Tc]
+        var tokenLogp = logp.gather(2, layout.Targets.unsqueeze(-1)).squeeze(-1).mul(mask); // [N, Tc]
+        var entropy = logp.exp().mul(logp).sum(-1).neg().mul(mask);             // [N, Tc]
+        return new TokenScores(tokenLogp.MoveToOuterDisposeScope(), entropy.MoveToOuterDisposeScope(), mask.clone().MoveToOuterDisposeScope());
+    }
+}
