@@ -118,5 +118,6 @@ public static class OrchestratorHost
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Orleans", LogLevel.Warning);
         logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("Polly", LogLevel.Warning); // Orleans placement logs every attempt at Information
     }
 }

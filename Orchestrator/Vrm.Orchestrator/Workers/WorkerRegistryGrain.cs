@@ -40,8 +40,8 @@ public sealed class WorkerRegistryGrain(
         if (capabilities.Validate() is { } error) throw new ArgumentException($"worker '{workerId}': {error}");
         var now = DateTimeOffset.UtcNow;
         Workers[workerId] = Workers.TryGetValue(workerId, out var known)
-            ? known with { Capabilities = capabilities, Liveness = known.Liveness == WorkerLiveness.Draining ? WorkerLiveness.Draining : WorkerLiveness.Alive, LastHeartbeat = now }
-            : new WorkerInfo(workerId, capabilities, WorkerLiveness.Alive, 0, now, now, null);
+            ? known with { Capabilities = capabilities, Liveness = LiveLiveness(workerId), LastHeartbeat = now }
+            : new WorkerInfo(workerId, capabilities, LiveLiveness(workerId), 0, now, now, null);
         await Save();
         return Reply(Workers[workerId]);
     }
@@ -56,7 +56,7 @@ public sealed class WorkerRegistryGrain(
             PolicyVersion = policyVersion,
             LastHeartbeat = DateTimeOffset.UtcNow,
             LastStats = stats,
-            Liveness = revived ? WorkerLiveness.Alive : known.Liveness,
+            Liveness = LiveLiveness(workerId),
         };
         Workers[workerId] = info;
         if (revived) await Save(); else _dirty = true;
@@ -67,8 +67,8 @@ public sealed class WorkerRegistryGrain(
     {
         RequireId(workerId);
         if (!Workers.TryGetValue(workerId, out var known)) return false;
-        if (known.Liveness == WorkerLiveness.Draining) return true;
-        Workers[workerId] = known with { Liveness = WorkerLiveness.Draining };
+        if (!state.State.DrainRequested.Add(workerId)) return true;
+        if (known.Liveness == WorkerLiveness.Alive) Workers[workerId] = known with { Liveness = WorkerLiveness.Draining };
         await Save();
         return true;
     }
@@ -94,7 +94,11 @@ public sealed class WorkerRegistryGrain(
     }
 
     private HeartbeatReply Reply(WorkerInfo w) => new(
-        w.Liveness == WorkerLiveness.Draining ? WorkerDirective.Drain : WorkerDirective.Continue, _options.HeartbeatInterval);
+        state.State.DrainRequested.Contains(w.WorkerId) ? WorkerDirective.Drain : WorkerDirective.Continue, _options.HeartbeatInterval);
+
+    /// <summary>Liveness of a worker that just showed a sign of life.</summary>
+    private WorkerLiveness LiveLiveness(string workerId) =>
+        state.State.DrainRequested.Contains(workerId) ? WorkerLiveness.Draining : WorkerLiveness.Alive;
 
     private int CountAlive() => Workers.Values.Count(w => w.Liveness == WorkerLiveness.Alive);
 

@@ -6,4 +6,6 @@ namespace Vrm.Orchestrator.Workers;
 public sealed class WorkerRegistryState
 {
     [Id(0)] public Dictionary<string, WorkerInfo> Workers { get; set; } = [];
+    /// <summary>Workers asked to drain: the request outlives a missed heartbeat or a restart of the worker.</summary>
+    [Id(1)] public HashSet<string> DrainRequested { get; set; } = [];
 }

@@ -1,0 +1,193 @@
+using Vrm.Orchestrator.Contracts.Rollouts;
+using Vrm.Orchestrator.Tests.Fixtures;
+
+namespace Vrm.Orchestrator.Tests;
+
+[Collection(EmbeddedSiloCollection.Name)]
+public class RolloutSchedulerTests(EmbeddedSilo silo)
+{
+    private IRolloutSchedulerGrain NewScheduler() => silo.Client.GetGrain<IRolloutSchedulerGrain>($"run-{Guid.NewGuid():N}");
+
+    private static async Task<RolloutAssignment> LeaseOne(IRolloutSchedulerGrain s, string worker, long version = 0)
+    {
+        var lease = await s.Lease(worker, version);
+        Assert.Equal(LeaseOutcome.Assigned, lease.Outcome);
+        return lease.Assignment!;
+    }
+
+    [Fact]
+    public async Task Lease_complete_take_hands_each_group_to_the_learner_exactly_once()
+    {
+        var s = NewScheduler();
+        var enq = await s.EnqueueStep(Groups.Step(0, prompts: 5, perAssignment: 2));
+        Assert.Equal(EnqueueOutcome.Enqueued, enq.Outcome);
+        Assert.Equal(3, enq.Assignments); // 2 + 2 + 1 prompts
+
+        var leased = new List<RolloutAssignment>();
+        for (var i = 0; i < 3; i++) leased.Add(await LeaseOne(s, $"w{i}"));
+        Assert.Equal(LeaseOutcome.NoWork, (await s.Lease("w9", 0)).Outcome);
+        Assert.Equal(3, leased.Select(a => a.AssignmentId).Distinct().Count());
+        Assert.All(leased, a => Assert.True(a.LeaseDeadline > DateTimeOffset.UtcNow));
+
+        Assert.Equal(TakeStepOutcome.NotReady, (await s.TakeCompletedStep(0)).Outcome);
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(CompletionOutcome.Accepted, (await s.Complete(leased[i].AssignmentId, $"w{i}", Groups.For(leased[i], $"w{i}", 0))).Outcome);
+
+        var first = await s.TakeCompletedStep(0);
+        Assert.Equal(TakeStepOutcome.Ready, first.Outcome);
+        Assert.False(first.Redelivery);
+        Assert.Equal(Enumerable.Range(0, 5), first.Groups.Select(g => g.PromptIndex).Order());
+        Assert.All(first.Groups, g => Assert.Equal(2, g.Completions.Length));
+
+        // A learner that restarted before checkpointing re-takes the same, frozen groups.
+        var again = await s.TakeCompletedStep(0);
+        Assert.True(again.Redelivery);
+        Assert.Equal(first.Groups.Select(g => g.PromptIndex), again.Groups.Select(g => g.PromptIndex));
+
+        await s.AcknowledgeStep(0);
+        await s.AcknowledgeStep(0); // idempotent
+        Assert.Equal(TakeStepOutcome.AlreadyAcknowledged, (await s.TakeCompletedStep(0)).Outcome);
+        Assert.Equal(EnqueueOutcome.AlreadyAcknowledged, (await s.EnqueueStep(Groups.Step(0, 5))).Outcome);
+        var stats = await s.GetStats();
+        Assert.Equal(1, stats.StepsHandedOff);
+        Assert.Equal(3, stats.CompletionsAccepted);
+    }
+
+    [Fact]
+    public async Task Duplicate_completion_is_acknowledged_and_ignored()
+    {
+        var s = NewScheduler();
+        await s.EnqueueStep(Groups.Step(0, prompts: 1));
+        var a = await LeaseOne(s, "w1");
+        Assert.Equal(CompletionOutcome.Accepted, (await s.Complete(a.AssignmentId, "w1", Groups.For(a, "w1", 0))).Outcome);
+        var dup = await s.Complete(a.AssignmentId, "w1", Groups.For(a, "w1", 0, text: "different"));
+        Assert.Equal(CompletionOutcome.Duplicate, dup.Outcome);
+        Assert.True(dup.Settled);
+        var taken = await s.TakeCompletedStep(0);
+        var group = Assert.Single(taken.Groups);
+        Assert.All(group.Completions, c => Assert.Equal("<answer>1</answer>", c.Text));
+    }
+
+    [Fact]
+    public async Task Expired_lease_is_re_leased_and_the_first_completion_wins()
+    {
+        var s = NewScheduler();
+        await s.Configure(new SchedulerSettings(0, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(5)));
+        await s.EnqueueStep(Groups.Step(0, prompts: 1));
+        var slow = await LeaseOne(s, "slow");
+        Assert.Equal(LeaseOutcome.NoWork, (await s.Lease("fast", 0)).Outcome);
+
+        RolloutAssignment? again = null;
+        for (var i = 0; i < 100 && again is null; i++)
+        {
+            await Task.Delay(20);
+            var l = await s.Lease("fast", 0);
+            if (l.Outcome == LeaseOutcome.Assigned) again = l.Assignment;
+        }
+        Assert.NotNull(again);
+        Assert.Equal(slow.AssignmentId, again!.AssignmentId);
+        Assert.True(again.LeaseDeadline > slow.LeaseDeadline);
+        Assert.Equal(1, (await s.GetStats()).LeasesExpired);
+
+        // The new holder completes first; the old (stale) worker's late completion is ignored.
+        Assert.Equal(CompletionOutcome.Accepted, (await s.Complete(again.AssignmentId, "fast", Groups.For(again, "fast", 0, "fast"))).Outcome);
+        Assert.Equal(CompletionOutcome.Duplicate, (await s.Complete(slow.AssignmentId, "slow", Groups.For(slow, "slow", 0, "slow"))).Outcome);
+        var group = Assert.Single((await s.TakeCompletedStep(0)).Groups);
+        Assert.Equal("fast", group.WorkerId);
+    }
+
+    [Fact]
+    public async Task Old_holder_completing_first_after_expiry_wins_and_the_re_lease_is_ignored()
+    {
+        var s = NewScheduler();
+        await s.Configure(new SchedulerSettings(0, TimeSpan.FromMilliseconds(150), TimeSpan.FromMilliseconds(5)));
+        await s.EnqueueStep(Groups.Step(0, prompts: 1));
+        var slow = await LeaseOne(s, "slow");
+        RolloutAssignment? again = null;
+        for (var i = 0; i < 100 && again is null; i++)
+        {
+            await Task.Delay(20);
+            var l = await s.Lease("fast", 0);
+            if (l.Outcome == LeaseOutcome.Assigned) again = l.Assignment;
+        }
+        Assert.NotNull(again);
+        Assert.Equal(CompletionOutcome.Accepted, (await s.Complete(slow.AssignmentId, "slow", Groups.For(slow, "slow", 0))).Outcome);
+        Assert.Equal(CompletionOutcome.Duplicate, (await s.Complete(again!.AssignmentId, "fast", Groups.For(again, "fast", 0))).Outcome);
+        Assert.Equal("slow", Assert.Single((await s.TakeCompletedStep(0)).Groups).WorkerId);
+    }
+
+    [Fact]
+    public async Task Stale_or_foreign_or_malformed_completions_are_ignored()
+    {
+        var s = NewScheduler();
+        await s.Configure(new SchedulerSettings(1, TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(5)));
+        await s.EnqueueStep(Groups.Step(0, prompts: 1, requiredVersion: 5)); // min version 4
+        var a = await LeaseOne(s, "w1", version: 4);
+        Assert.Equal(4, a.MinVersion);
+
+        var stale = await s.Complete(a.AssignmentId, "w1", Groups.For(a, "w1", version: 3));
+        Assert.Equal(CompletionOutcome.StaleVersion, stale.Outcome);
+        Assert.Contains("needs ≥ 4", stale.Error);
+        Assert.Equal(CompletionOutcome.NotLeaseHolder, (await s.Complete(a.AssignmentId, "intruder", Groups.For(a, "intruder", 4))).Outcome);
+        Assert.Equal(CompletionOutcome.UnknownAssignment, (await s.Complete("no-such-id", "w1", Groups.For(a, "w1", 4))).Outcome);
+        var wrongSize = Groups.For(a with { GroupSize = 3 }, "w1", 4);
+        var invalid = await s.Complete(a.AssignmentId, "w1", wrongSize);
+        Assert.Equal(CompletionOutcome.Invalid, invalid.Outcome);
+        Assert.Contains("group size is 2", invalid.Error);
+        Assert.Equal(TakeStepOutcome.NotReady, (await s.TakeCompletedStep(0)).Outcome);
+
+        Assert.Equal(CompletionOutcome.Accepted, (await s.Complete(a.AssignmentId, "w1", Groups.For(a, "w1", 4))).Outcome);
+        Assert.Equal(TakeStepOutcome.Ready, (await s.TakeCompletedStep(0)).Outcome);
+        Assert.Equal(4, (await s.GetStats()).CompletionsIgnored);
+    }
+
+    [Fact]
+    public async Task Worker_behind_min_version_gets_nothing_and_is_told_what_to_pull()
+    {
+        var s = NewScheduler();
+        await s.Configure(new SchedulerSettings(2, TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(5)));
+        await s.EnqueueStep(Groups.Step(0, prompts: 1, requiredVersion: 7)); // min version 5
+        var refused = await s.Lease("old", 4);
+        Assert.Equal(LeaseOutcome.VersionTooOld, refused.Outcome);
+        Assert.Equal(5, refused.NeededVersion);
+        Assert.Null(refused.Assignment);
+        var ok = await LeaseOne(s, "old", 5);
+        Assert.Equal(7, ok.RequiredVersion);
+    }
+
+    [Fact]
+    public async Task Backpressure_caps_unconsumed_steps_at_max_staleness_plus_one()
+    {
+        var s = NewScheduler();
+        await s.Configure(new SchedulerSettings(1, TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(5)));
+        Assert.Equal(EnqueueOutcome.Enqueued, (await s.EnqueueStep(Groups.Step(0, 1))).Outcome);
+        Assert.Equal(EnqueueOutcome.Enqueued, (await s.EnqueueStep(Groups.Step(1, 1))).Outcome);
+        Assert.Equal(EnqueueOutcome.AlreadyEnqueued, (await s.EnqueueStep(Groups.Step(1, 1))).Outcome);
+        var refused = await s.EnqueueStep(Groups.Step(2, 1));
+        Assert.Equal(EnqueueOutcome.Backpressure, refused.Outcome);
+        Assert.Equal(2, refused.MaxUnconsumedSteps);
+
+        var a = await LeaseOne(s, "w");
+        Assert.Equal(0, a.Step); // oldest step first
+        await s.Complete(a.AssignmentId, "w", Groups.For(a, "w", 0));
+        Assert.Equal(TakeStepOutcome.Ready, (await s.TakeCompletedStep(0)).Outcome);
+        Assert.Equal(EnqueueOutcome.Enqueued, (await s.EnqueueStep(Groups.Step(2, 1))).Outcome);
+    }
+
+    [Fact]
+    public async Task Bad_requests_fail_with_a_message_naming_the_field()
+    {
+        var s = NewScheduler();
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => s.EnqueueStep(Groups.Step(0, 1) with { GroupSize = 0 }));
+        Assert.Contains("GroupSize", e.Message);
+        e = await Assert.ThrowsAsync<ArgumentException>(() => s.EnqueueStep(Groups.Step(0, 1) with { PromptIndices = [1, 1] }));
+        Assert.Contains("duplicates", e.Message);
+        e = await Assert.ThrowsAsync<ArgumentException>(() => s.Configure(new SchedulerSettings(-1, TimeSpan.FromSeconds(1), TimeSpan.Zero)));
+        Assert.Contains("MaxStaleness", e.Message);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await s.EnqueueStep(Groups.Step(0, 1));
+            await s.AcknowledgeStep(0); // not handed off yet
+        });
+    }
+}
