@@ -11,4 +11,5 @@ root.Subcommands.Add(TrainingCommands.Pretrain());
 root.Subcommands.Add(TrainingCommands.Sft());
 root.Subcommands.Add(TrainingCommands.Eval());
 root.Subcommands.Add(GrpoCommand.Create());
+root.Subcommands.Add(RewardCommand.Create());
 return await root.Parse(args).InvokeAsync();
