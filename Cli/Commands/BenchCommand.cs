@@ -9,6 +9,8 @@ public static class BenchCommand
     {
         var bench = new Command("bench", "Benchmarks: each prints a small table and writes the same numbers as JSON");
         // Each benchmark lives in its own file and adds itself here.
+        bench.Subcommands.Add(BenchClusterCommand.Create());
+        bench.Subcommands.Add(BenchPolicyCommand.Create());
         return bench;
     }
 }
