@@ -91,7 +91,7 @@ public static class DataCommand
                 var result = DatasetReader.Load(pr.GetValue(path)!, options);
                 foreach (var f in result.Faults) Console.WriteLine(f);
                 Console.WriteLine($"{result.Summary} ({watch.Elapsed.TotalSeconds:0.00} s)");
-                foreach (var (kind, n) in result.FaultCounts) Console.WriteLine($"  {kind}: {n} skipped");
+                foreach (var (kind, n) in result.FaultCounts) Console.WriteLine($"  {kind}: {n} fault(s)");
                 foreach (var g in result.Examples.GroupBy(e => (e.Split, e.Task)).OrderBy(g => g.Key))
                     Console.WriteLine($"  {g.Key.Split}/{g.Key.Task}: {g.Count()}");
                 return Task.FromResult(0);
