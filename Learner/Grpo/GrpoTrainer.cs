@@ -54,7 +54,7 @@ public sealed class GrpoTrainer : IDisposable
         TotalSteps = totalSteps;
         Seed = seed;
         policy.FreezeVision();
-        Optimizer = new AdamW(policy.named_parameters().Select(p => (p.name, p.parameter)), options.WeightDecay);
+        Optimizer = new AdamW(policy.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), options.WeightDecay);
         _schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, totalSteps, options.Schedule);
         Cursor = new SeededShuffle(data.Count, seed);
     }
@@ -202,7 +202,7 @@ public sealed class GrpoTrainer : IDisposable
             var r = GrpoLoss.Compute(scores.LogProbs, old, refLogp, adv, scores.Mask, o.ClipLow, o.ClipHigh, o.KlBeta, o.Aggregation, o.MaxNewTokens);
             Optimizer.ZeroGrad();
             r.Loss.backward();
-            gradNorm = nn.utils.clip_grad_norm_(Optimizer.Parameters, o.MaxGradNorm);
+            gradNorm = nn.utils.clip_grad_norm_(_policy.parameters().Where(p => p.requires_grad), o.MaxGradNorm);
             Optimizer.Step(lr);
             stats = new GrpoLossStats(r.Loss.item<float>(), r.PolicyLoss.item<float>(), r.Kl.item<float>(), r.ClipFraction.item<float>(), r.RatioMean.item<float>());
             using (no_grad())

@@ -11,8 +11,6 @@ namespace Vrm.Learner.Grpo;
 /// </summary>
 public sealed class LocalRolloutSource(VrmModel policy, ExampleSet data, VrmTokenizer tokenizer, CompositeReward reward) : IRolloutSource
 {
-    private long _version;
-
     public IReadOnlyList<RolloutGroup> Collect(RolloutRequest request)
     {
         SampleBatch batch;
@@ -22,10 +20,11 @@ public sealed class LocalRolloutSource(VrmModel policy, ExampleSet data, VrmToke
             var prompts = request.PromptRows.Select(r => data.PromptIds[r]).ToList();
             batch = Sampler.Generate(policy, images, prompts, request.GroupSize, request.Sampling);
         }
-        return ScoreGroups(request, batch, data, tokenizer, reward, _version);
+        // Local sampling always uses the current policy: the version is the one the request names.
+        return ScoreGroups(request, batch, data, tokenizer, reward, request.PolicyVersion);
     }
 
-    public void PolicyUpdated(long version, VrmModel updated) => _version = version;
+    public void PolicyUpdated(long version, VrmModel updated) { }
 
     /// <summary>Decodes and scores a sampled batch into groups (shared with the rollout worker's code path).</summary>
     public static IReadOnlyList<RolloutGroup> ScoreGroups(RolloutRequest request, SampleBatch batch, ExampleSet data,

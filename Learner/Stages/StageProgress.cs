@@ -7,14 +7,14 @@ public sealed class StageProgress(string name, int total, Action<string> write, 
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly TimeSpan _every = every ?? TimeSpan.FromSeconds(2);
-    private TimeSpan _last = TimeSpan.MinValue;
+    private TimeSpan? _last;
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
     public void Report(int done, string detail, bool force = false)
     {
         var now = _clock.Elapsed;
-        if (!force && done < total && now - _last < _every) return;
+        if (!force && done < total && _last is { } last && now - last < _every) return;
         _last = now;
         double rate = done / Math.Max(1e-9, now.TotalSeconds);
         var eta = rate > 0 ? TimeSpan.FromSeconds((total - done) / rate) : TimeSpan.Zero;
