@@ -56,7 +56,10 @@ public class ParquetImporterTests
             Solution = g.Example.Solution,
         }).ToList();
         var parquet = dir.File("data.parquet");
-        await ParquetSerializer.SerializeAsync(rows, parquet);
+        // Row groups of 2: the importer reads one group at a time and must stitch them in order.
+        await ParquetSerializer.SerializeAsync(rows, parquet, new Parquet.ParquetOptions { RowGroupSize = 2 });
+        await using (var check = await Parquet.ParquetReader.CreateAsync(parquet))
+            Assert.Equal(3, check.RowGroupCount);
 
         var result = await ParquetImporter.ImportAsync(parquet, dir.File("out"), new ParquetImportOptions { Split = "test", Task = "count" });
 
