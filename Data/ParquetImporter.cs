@@ -45,6 +45,7 @@ public static class ParquetImporter
 
         Directory.CreateDirectory(outDir);
         string imageDir = Path.Combine(outDir, "images");
+        bool createdImageDir = !Directory.Exists(imageDir);
         Directory.CreateDirectory(imageDir);
         string jsonlPath = Path.Combine(outDir, $"{options.Split}.jsonl");
         var writtenImages = new List<string>();
@@ -62,7 +63,8 @@ public static class ParquetImporter
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                throw new DatasetInvalidException(parquetFile, [new DatasetFault(parquetFile, 0, DatasetFaultKind.UnreadableFile, $"not a readable Parquet file: {e.Message}")]);
+                faults.Add(new DatasetFault(parquetFile, 0, DatasetFaultKind.UnreadableFile, $"not a readable Parquet file: {e.Message}"));
+                rowGroups = totalRows = 0;
             }
 
             await using var jsonl = new StreamWriter(jsonlPath, append: false, new UTF8Encoding(false)) { NewLine = "\n" };
@@ -82,7 +84,7 @@ public static class ParquetImporter
             }
             progress?.Report((rowsRead, totalRows));
         }
-        catch (Exception e) when (e is not DatasetInvalidException and not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             faults.Add(new DatasetFault(parquetFile, rowsRead, DatasetFaultKind.UnreadableFile, $"reading failed: {e.Message}"));
         }
@@ -92,6 +94,7 @@ public static class ParquetImporter
             // Refused: leave no half-imported dataset that a later load might mistake for a good one.
             foreach (var img in writtenImages) File.Delete(img);
             File.Delete(jsonlPath);
+            if (createdImageDir && !Directory.EnumerateFileSystemEntries(imageDir).Any()) Directory.Delete(imageDir);
             throw new DatasetInvalidException(parquetFile, faults);
         }
         return new ParquetImportResult(jsonlPath, rowsRead, written, faults);

@@ -118,7 +118,7 @@ public class ParquetImporterTests
             [(2, DatasetFaultKind.MissingImage), (3, DatasetFaultKind.UndecodableImage), (4, DatasetFaultKind.MissingField), (5, DatasetFaultKind.EmptyAnswer)],
             e.Faults.Select(f => (f.Line, f.Kind)));
         Assert.Contains("elsewhere.png", e.Faults[0].Message);
-        Assert.Empty(Directory.GetFiles(dir.File("out"), "*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFileSystemEntries(dir.File("out"), "*", SearchOption.AllDirectories));
 
         var skipped = await ParquetImporter.ImportAsync(parquet, dir.File("out"), new ParquetImportOptions { SkipInvalid = true });
         Assert.Equal((5, 1, 4), (skipped.RowsRead, skipped.Written, skipped.Faults.Count));
@@ -133,5 +133,6 @@ public class ParquetImporterTests
         var e = await Assert.ThrowsAsync<DatasetInvalidException>(() => ParquetImporter.ImportAsync(dir.File("fake.parquet"), dir.File("out")));
         Assert.Equal(DatasetFaultKind.UnreadableFile, e.Faults.Single().Kind);
         Assert.Contains("not a readable Parquet file", e.Faults.Single().Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.File("out"), "*", SearchOption.AllDirectories));
     }
 }
