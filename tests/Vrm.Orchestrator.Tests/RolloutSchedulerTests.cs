@@ -1,3 +1,4 @@
+using Orleans.Runtime;
 using Vrm.Orchestrator.Contracts.Rollouts;
 using Vrm.Orchestrator.Tests.Fixtures;
 
@@ -172,6 +173,35 @@ public class RolloutSchedulerTests(EmbeddedSilo silo)
         await s.Complete(a.AssignmentId, "w", Groups.For(a, "w", 0));
         Assert.Equal(TakeStepOutcome.Ready, (await s.TakeCompletedStep(0)).Outcome);
         Assert.Equal(EnqueueOutcome.Enqueued, (await s.EnqueueStep(Groups.Step(2, 1))).Outcome);
+    }
+
+    [Fact]
+    public async Task A_reactivated_scheduler_replays_its_snapshot_and_event_segments()
+    {
+        var s = NewScheduler();
+        await s.Configure(new SchedulerSettings(1, TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(5)));
+        await s.EnqueueStep(Groups.Step(0, prompts: 3));
+        await s.EnqueueStep(Groups.Step(1, prompts: 1));
+        var a = await LeaseOne(s, "w1");
+        var b = await LeaseOne(s, "w2");
+        await s.Complete(a.AssignmentId, "w1", Groups.For(a, "w1", 0));
+        var c = await LeaseOne(s, "w3");
+        await s.Complete(c.AssignmentId, "w3", Groups.For(c, "w3", 0));
+
+        // Deactivate every idle grain: the next call activates the scheduler from storage.
+        await silo.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await Task.Delay(200);
+
+        var stats = await s.GetStats();
+        Assert.Equal(0, stats.CompletionsAccepted); // a fresh activation: counters restart …
+        Assert.Equal(1, stats.LeasedAssignments);   // … but b's lease came back from a segment
+        Assert.Equal(1, stats.PendingAssignments);  // step 1's assignment
+        Assert.Equal(CompletionOutcome.Duplicate, (await s.Complete(a.AssignmentId, "w1", Groups.For(a, "w1", 0))).Outcome);
+        Assert.Equal(CompletionOutcome.Accepted, (await s.Complete(b.AssignmentId, "w2", Groups.For(b, "w2", 0))).Outcome);
+        var taken = await s.TakeCompletedStep(0);
+        Assert.Equal(TakeStepOutcome.Ready, taken.Outcome);
+        Assert.Equal([0, 1, 2], taken.Groups.Select(g => g.PromptIndex).Order());
+        Assert.Equal(EnqueueOutcome.AlreadyEnqueued, (await s.EnqueueStep(Groups.Step(1, prompts: 1))).Outcome);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public class SerializationTests(EmbeddedSilo silo)
         [typeof(CompletionAck)] = new CompletionAck(CompletionOutcome.StaleVersion, "too old"),
         [typeof(TakeStepResult)] = new TakeStepResult(TakeStepOutcome.Ready, 3, [SampleGroup], 1, 1, true),
         [typeof(SchedulerSettings)] = new SchedulerSettings(2, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20)),
-        [typeof(SchedulerStats)] = new SchedulerStats(1, 2, 3, 4, 5, 6, 7, 8, 9),
+        [typeof(SchedulerStats)] = new SchedulerStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11.5, 12.5, 13.5),
         [typeof(WorkerCapabilities)] = new WorkerCapabilities("cuda:0", "http://10.0.0.1:7100", 32),
         [typeof(WorkerStats)] = new WorkerStats(5, 500, "run/0/1"),
         [typeof(WorkerInfo)] = new WorkerInfo("w1", new WorkerCapabilities("cpu", "http://x:7100", 4), WorkerLiveness.Draining, 3, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, new WorkerStats(1, 2, null)),

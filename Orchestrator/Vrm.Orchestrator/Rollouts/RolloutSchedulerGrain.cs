@@ -1,20 +1,27 @@
+using System.Diagnostics;
 using Vrm.Orchestrator.Contracts.Rollouts;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using Vrm.Orchestrator.Hosting;
 
 namespace Vrm.Orchestrator.Rollouts;
 
 /// <summary>
 /// The rollout schedule of one run. Non-reentrant: every call runs alone, so the bookkeeping needs no
-/// locks. Lease never waits — the worker polls with backoff (measured: it meets the control-plane bar,
-/// docs in BenchCluster). Persistence: steps enqueued, handed off and acknowledged are written before
-/// the call returns; leases and completions are written behind on a short timer, because losing one
-/// on a crash only means an assignment runs again — the learner still sees each group once.
+/// locks. Lease never waits — the worker polls with backoff (client side; see `vrm bench cluster`).
+/// Persistence: a small snapshot (steps, settings) is written before Enqueue/Take/Acknowledge return;
+/// leases and completions are appended as per-step event segments on a short timer (written once,
+/// deleted when the step is acknowledged). Losing unflushed events on a crash only means an
+/// assignment runs again — the learner still sees each group exactly once.
 /// </summary>
 public sealed class RolloutSchedulerGrain(
-    [PersistentState("scheduler", OrchestratorHost.StorageName)] IPersistentState<SchedulerState> state)
+    [PersistentState("scheduler", OrchestratorHost.StorageName)] IPersistentState<SchedulerState> state,
+    [FromKeyedServices(OrchestratorHost.StorageName)] IGrainStorage storage)
     : Grain, IRolloutSchedulerGrain, IRemindable
 {
-    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(200);
+    // Each flush serialises the whole state (all unconsumed steps' groups), so flushing more often
+    // costs throughput; a crash loses at most this much completed work, which then simply runs again.
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(500);
     private const string KeepAliveReminder = "keep-alive";
 
     // Pending assignments per step, oldest step first; re-leased assignments go to the front.
@@ -22,36 +29,84 @@ public sealed class RolloutSchedulerGrain(
     private readonly Dictionary<string, LinkedListNode<AssignmentRecord>> _pendingNodes = [];
     private readonly Dictionary<string, AssignmentRecord> _leased = [];
     private readonly Dictionary<string, (StepRecord Step, AssignmentRecord Record)> _byId = [];
+    private readonly Dictionary<long, StepRecord> _steps = [];
+    // Segment states by name, kept for their ETags so acknowledged steps' segments can be cleared.
+    private readonly Dictionary<string, GrainState<StepSegment>> _segments = [];
     private IGrainTimer? _expiryTimer;
     private TimeSpan _expiryPeriod;
     private bool _dirty;
     private bool _reminderRegistered;
-    private long _leasesGranted, _leasesExpired, _completionsAccepted, _completionsIgnored, _stepsHandedOff;
+    private long _leasesGranted, _leasesExpired, _completionsAccepted, _completionsIgnored, _stepsHandedOff, _writes;
+    private long _writeTicks, _leaseTicks, _completeTicks;
 
     private SchedulerState S => state.State;
     private string RunId => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken ct)
+    public override async Task OnActivateAsync(CancellationToken ct)
     {
-        // Rebuild the in-memory indexes from persisted state (after a failover too). Assignments that
-        // were leased keep their lease: the holder may still complete; the expiry timer reclaims them.
-        foreach (var step in S.Steps.Values.OrderBy(s => s.Request.Step))
+        // Rebuild memory from the snapshot and replay each step's segments (after a failover too).
+        // Leased assignments keep their lease: the holder may still complete; the timer reclaims them.
+        foreach (var header in S.Steps.Values.OrderBy(h => h.Request.Step))
         {
-            foreach (var rec in step.Assignments.Values.OrderBy(r => r.Assignment.AssignmentId, StringComparer.Ordinal))
+            var step = Materialise(header);
+            foreach (var name in header.Segments)
             {
-                _byId[rec.Assignment.AssignmentId] = (step, rec);
+                var seg = new GrainState<StepSegment>(new StepSegment());
+                await storage.ReadStateAsync(name, this.GetGrainId(), seg, ct);
+                _segments[name] = seg;
+                Replay(step, seg.State ?? new StepSegment()); // a missing segment only means its assignments run again
+            }
+            foreach (var rec in step.Assignments.Values)
+            {
                 if (rec.Status == AssignmentStatus.Pending) AddPending(rec, front: false);
                 else if (rec.Status == AssignmentStatus.Leased) _leased[rec.Assignment.AssignmentId] = rec;
             }
         }
         _reminderRegistered = S.Steps.Count > 0; // registered before the failover, if there was work
         StartTimers();
-        return Task.CompletedTask;
+    }
+
+    /// <summary>The step's assignments, derived from its request exactly as EnqueueStep first made them.</summary>
+    private StepRecord Materialise(StepHeader header)
+    {
+        var request = header.Request;
+        var step = new StepRecord(header);
+        var number = header.FirstAssignmentNumber;
+        foreach (var chunk in request.PromptIndices.Chunk(request.PromptsPerAssignment))
+        {
+            var id = $"{RunId}/{request.Step}/{number++}";
+            var rec = new AssignmentRecord(new RolloutAssignment(id, RunId, request.Step, chunk, request.GroupSize,
+                request.RequiredVersion, header.MinVersion, request.Sampling, DateTimeOffset.MinValue));
+            step.Assignments[id] = rec;
+            _byId[id] = (step, rec);
+        }
+        _steps[request.Step] = step;
+        return step;
+    }
+
+    private static void Replay(StepRecord step, StepSegment segment)
+    {
+        foreach (var l in segment.Leases)
+        {
+            if (!step.Assignments.TryGetValue(l.AssignmentId, out var rec) || rec.Status == AssignmentStatus.Completed) continue;
+            rec.Status = AssignmentStatus.Leased;
+            rec.LeasedTo = l.WorkerId;
+            rec.LeaseDeadline = l.Deadline;
+            if (!rec.Holders.Contains(l.WorkerId)) rec.Holders.Add(l.WorkerId);
+        }
+        foreach (var c in segment.Completions)
+        {
+            if (!step.Assignments.TryGetValue(c.AssignmentId, out var rec) || rec.Status == AssignmentStatus.Completed) continue;
+            rec.Status = AssignmentStatus.Completed;
+            rec.LeasedTo = c.WorkerId;
+            step.Groups.AddRange(c.Groups);
+            step.CompletedAssignments++;
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
     {
-        if (_dirty) await state.WriteStateAsync(ct);
+        if (_dirty) await Flush();
     }
 
     public async Task Configure(SchedulerSettings settings)
@@ -60,7 +115,7 @@ public sealed class RolloutSchedulerGrain(
         if (settings.Validate() is { } error) throw new ArgumentException($"run '{RunId}': {error}");
         if (S.Settings == settings) return;
         S.Settings = settings;
-        await WriteNow();
+        await Flush();
         StartTimers();
     }
 
@@ -70,29 +125,33 @@ public sealed class RolloutSchedulerGrain(
         if (request.Validate() is { } error) throw new ArgumentException($"run '{RunId}': {error}");
         var cap = S.Settings.MaxUnconsumedSteps;
         if (S.AcknowledgedSteps.Contains(request.Step)) return new(EnqueueOutcome.AlreadyAcknowledged, 0, Unconsumed(), cap);
-        if (S.Steps.TryGetValue(request.Step, out var existing))
+        if (_steps.TryGetValue(request.Step, out var existing))
             return new(EnqueueOutcome.AlreadyEnqueued, existing.Assignments.Count, Unconsumed(), cap);
         if (Unconsumed() >= cap) return new(EnqueueOutcome.Backpressure, 0, Unconsumed(), cap);
 
-        var step = new StepRecord { Request = request };
-        var minVersion = Math.Max(0, request.RequiredVersion - S.Settings.MaxStaleness);
-        foreach (var chunk in request.PromptIndices.Chunk(request.PromptsPerAssignment))
+        var header = new StepHeader
         {
-            var id = $"{RunId}/{request.Step}/{S.NextAssignmentNumber++}";
-            var assignment = new RolloutAssignment(id, RunId, request.Step, chunk, request.GroupSize,
-                request.RequiredVersion, minVersion, request.Sampling, DateTimeOffset.MinValue);
-            var rec = new AssignmentRecord { Assignment = assignment, Status = AssignmentStatus.Pending };
-            step.Assignments[id] = rec;
-            _byId[id] = (step, rec);
-            AddPending(rec, front: false);
-        }
-        S.Steps[request.Step] = step;
-        await WriteNow();
+            Request = request,
+            FirstAssignmentNumber = S.NextAssignmentNumber,
+            MinVersion = Math.Max(0, request.RequiredVersion - S.Settings.MaxStaleness),
+        };
+        var step = Materialise(header);
+        S.NextAssignmentNumber += step.Assignments.Count;
+        foreach (var rec in step.Assignments.Values) AddPending(rec, front: false);
+        S.Steps[request.Step] = header;
+        await Flush();
         await EnsureKeepAlive(true);
         return new(EnqueueOutcome.Enqueued, step.Assignments.Count, Unconsumed(), cap);
     }
 
     public Task<LeaseResult> Lease(string workerId, long workerVersion)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        try { return Task.FromResult(LeaseCore(workerId, workerVersion)); }
+        finally { _leaseTicks += Stopwatch.GetTimestamp() - t0; }
+    }
+
+    private LeaseResult LeaseCore(string workerId, long workerVersion)
     {
         if (string.IsNullOrWhiteSpace(workerId)) throw new ArgumentException($"run '{RunId}': lease needs a worker id");
         long? needed = null;
@@ -111,22 +170,23 @@ public sealed class RolloutSchedulerGrain(
             rec.Status = AssignmentStatus.Leased;
             rec.LeasedTo = workerId;
             rec.LeaseDeadline = deadline;
-            rec.Leases++;
             if (!rec.Holders.Contains(workerId)) rec.Holders.Add(workerId);
+            _byId[rec.Assignment.AssignmentId].Step.Unflushed.Leases.Add(new LeaseEvent(rec.Assignment.AssignmentId, workerId, deadline));
             _leased[rec.Assignment.AssignmentId] = rec;
             _dirty = true;
             _leasesGranted++;
             OrchestratorMetrics.AssignmentsLeased.Add(1);
-            return Task.FromResult(new LeaseResult(LeaseOutcome.Assigned, rec.Assignment with { LeaseDeadline = deadline }, null, TimeSpan.Zero));
+            return new LeaseResult(LeaseOutcome.Assigned, rec.Assignment with { LeaseDeadline = deadline }, null, TimeSpan.Zero);
         }
         var retry = S.Settings.NoWorkRetryAfter;
-        return Task.FromResult(needed is null
+        return needed is null
             ? new LeaseResult(LeaseOutcome.NoWork, null, null, retry)
-            : new LeaseResult(LeaseOutcome.VersionTooOld, null, needed, retry));
+            : new LeaseResult(LeaseOutcome.VersionTooOld, null, needed, retry);
     }
 
     public Task<CompletionAck> Complete(string assignmentId, string workerId, CompletedGroup[] groups)
     {
+        var t0 = Stopwatch.GetTimestamp();
         var ack = TryComplete(assignmentId, workerId, groups);
         if (ack.Outcome == CompletionOutcome.Accepted)
         {
@@ -138,6 +198,7 @@ public sealed class RolloutSchedulerGrain(
             _completionsIgnored++;
             OrchestratorMetrics.CompletionsIgnored.Add(1);
         }
+        _completeTicks += Stopwatch.GetTimestamp() - t0;
         return Task.FromResult(ack);
     }
 
@@ -153,7 +214,7 @@ public sealed class RolloutSchedulerGrain(
         if (groups.FirstOrDefault(g => g.PolicyVersion < rec.Assignment.MinVersion) is { } stale)
             return new(CompletionOutcome.StaleVersion,
                 $"group for prompt {stale.PromptIndex} was sampled with policy version {stale.PolicyVersion}; assignment '{assignmentId}' needs ≥ {rec.Assignment.MinVersion}");
-        if (step.HandedOff) return new(CompletionOutcome.Duplicate); // cannot happen (handed off ⇒ complete); guards frozen contents
+        if (step.Header.HandedOff) return new(CompletionOutcome.Duplicate); // cannot happen (handed off ⇒ complete); guards frozen contents
 
         if (rec.Status == AssignmentStatus.Pending) RemovePending(rec);
         _leased.Remove(assignmentId);
@@ -161,6 +222,7 @@ public sealed class RolloutSchedulerGrain(
         rec.LeasedTo = workerId;
         step.Groups.AddRange(groups);
         step.CompletedAssignments++;
+        step.Unflushed.Completions.Add(new CompletionEvent(assignmentId, workerId, groups));
         _dirty = true;
         return new(CompletionOutcome.Accepted);
     }
@@ -190,14 +252,15 @@ public sealed class RolloutSchedulerGrain(
     public async Task<TakeStepResult> TakeCompletedStep(long step)
     {
         if (S.AcknowledgedSteps.Contains(step)) return new(TakeStepOutcome.AlreadyAcknowledged, step, [], 0, 0, false);
-        if (!S.Steps.TryGetValue(step, out var rec)) return new(TakeStepOutcome.UnknownStep, step, [], 0, 0, false);
+        if (!_steps.TryGetValue(step, out var rec)) return new(TakeStepOutcome.UnknownStep, step, [], 0, 0, false);
         if (!rec.IsComplete) return new(TakeStepOutcome.NotReady, step, [], rec.CompletedAssignments, rec.Assignments.Count, false);
-        var redelivery = rec.HandedOff;
+        var redelivery = rec.Header.HandedOff;
         if (!redelivery)
         {
-            rec.HandedOff = true;
-            // Durable before the learner sees it: a failover after this returns the same groups as a redelivery.
-            await WriteNow();
+            rec.Header.HandedOff = true;
+            // Every completion and the hand-off are durable before the learner sees the step: a failover
+            // after this returns the same groups as a redelivery.
+            await Flush();
             _stepsHandedOff++;
             OrchestratorMetrics.StepsHandedOff.Add(1);
         }
@@ -207,25 +270,36 @@ public sealed class RolloutSchedulerGrain(
     public async Task AcknowledgeStep(long step)
     {
         if (S.AcknowledgedSteps.Contains(step)) return;
-        if (!S.Steps.TryGetValue(step, out var rec))
+        if (!_steps.TryGetValue(step, out var rec))
             throw new ArgumentException($"run '{RunId}': step {step} was never enqueued, it cannot be acknowledged");
-        if (!rec.HandedOff)
+        if (!rec.Header.HandedOff)
             throw new InvalidOperationException($"run '{RunId}': step {step} was not handed off yet (TakeCompletedStep first)");
-        foreach (var id in rec.Assignments.Keys) { _byId.Remove(id); _leased.Remove(id); }
+        foreach (var id in rec.Assignments.Keys) { _byId.Remove(id); _leased.Remove(id); RemovePending(rec.Assignments[id]); }
+        _steps.Remove(step);
         S.Steps.Remove(step);
         S.AcknowledgedSteps.Add(step);
-        await WriteNow();
+        await Flush();
+        // The snapshot no longer names the segments, so a failure here only leaves garbage behind.
+        foreach (var name in rec.Header.Segments)
+        {
+            if (_segments.Remove(name, out var seg)) await storage.ClearStateAsync(name, this.GetGrainId(), seg);
+        }
         if (S.Steps.Count == 0) await EnsureKeepAlive(false);
     }
 
     public Task<SchedulerStats> GetStats() => Task.FromResult(new SchedulerStats(
         _pendingNodes.Count, _leased.Count, Unconsumed(), _leasesGranted, _leasesExpired,
         _completionsAccepted, _completionsIgnored, _stepsHandedOff,
-        S.AcknowledgedSteps.Count == 0 ? -1 : S.AcknowledgedSteps.Max()));
+        S.AcknowledgedSteps.Count == 0 ? -1 : S.AcknowledgedSteps.Max(),
+        _writes, Ms(_writeTicks), Ms(_leaseTicks), Ms(_completeTicks)));
+
+    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask; // activation is the point
 
     private int Unconsumed() => S.Steps.Values.Count(s => !s.HandedOff);
+
+    private static string NewSegmentName(long step) => $"scheduler-step-{step}-segment-{Guid.NewGuid():N}";
 
     private void AddPending(AssignmentRecord rec, bool front)
     {
@@ -272,16 +346,31 @@ public sealed class RolloutSchedulerGrain(
             OrchestratorMetrics.AssignmentsExpired.Add(expired.Count);
             _dirty = true;
         }
-        if (_dirty && now - _lastWrite >= FlushInterval) await WriteNow();
+        if (_dirty && now - _lastWrite >= FlushInterval) await Flush();
     }
 
     private DateTimeOffset _lastWrite = DateTimeOffset.MinValue;
 
-    private async Task WriteNow()
+    /// <summary>Append each step's unflushed events as a new segment, then write the snapshot that names them.</summary>
+    private async Task Flush()
     {
         _dirty = false;
         _lastWrite = DateTimeOffset.UtcNow;
+        var t0 = Stopwatch.GetTimestamp();
+        foreach (var step in _steps.Values)
+        {
+            if (step.Unflushed.IsEmpty) continue;
+            var name = NewSegmentName(step.Header.Request.Step);
+            var seg = new GrainState<StepSegment>(step.Unflushed);
+            await storage.WriteStateAsync(name, this.GetGrainId(), seg);
+            _segments[name] = seg;
+            step.Header.Segments.Add(name);
+            step.Unflushed = new StepSegment();
+            _writes++;
+        }
         await state.WriteStateAsync();
+        _writes++;
+        _writeTicks += Stopwatch.GetTimestamp() - t0;
     }
 
     private async Task EnsureKeepAlive(bool wanted)

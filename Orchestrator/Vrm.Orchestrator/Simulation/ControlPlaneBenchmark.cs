@@ -64,6 +64,12 @@ public sealed record ControlPlaneBenchmarkResult(
     long GroupsTaken,
     int ExactlyOnceViolations,
     double IdealAssignmentsPerSecond,
+    long StorageWrites,
+    double SchedulerStorageWriteMs,
+    double SchedulerLeaseBusyMs,
+    double SchedulerCompleteBusyMs,
+    string LoadAverageBefore,
+    string LoadAverageAfter,
     bool MeetsBar)
 {
     public const double BarAssignmentsPerSecond = 5000;
@@ -80,6 +86,7 @@ public static class ControlPlaneBenchmark
     public static async Task<ControlPlaneBenchmarkResult> RunAsync(ControlPlaneBenchmarkOptions o, CancellationToken ct)
     {
         if (o.Validate() is { } error) throw new ArgumentException(error);
+        var loadBefore = LoadAverage();
         var cluster = new ClusterEndpoints(o.Redis is null ? "vrm" : $"bench-{Guid.NewGuid():N}", "vrm-bench", o.Redis, FreePort());
         var endpoints = new SiloEndpoints(cluster, FreePort(), FreePort(), IPAddress.Loopback, false);
         using var silo = OrchestratorHost.BuildSilo(endpoints);
@@ -120,12 +127,21 @@ public static class ControlPlaneBenchmark
                 all.Count, workers.Sum(w => w.NoWorkPolls), workers.Sum(w => w.WeightPulls), stats.LeasesExpired,
                 learner.GroupsTaken, learner.ExactlyOnceViolations,
                 o.Workers / (o.EffectiveLatency.MeanMilliseconds / 1000.0),
+                stats.StorageWrites, stats.StorageWriteMilliseconds, stats.LeaseBusyMilliseconds, stats.CompleteBusyMilliseconds,
+                loadBefore, LoadAverage(),
                 rate >= ControlPlaneBenchmarkResult.BarAssignmentsPerSecond && p99 < ControlPlaneBenchmarkResult.BarLeaseP99Ms);
         }
         finally
         {
             await silo.StopAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>The machine's 1/5/15-minute load: a shared 2-core box makes throughput figures meaningless without it.</summary>
+    private static string LoadAverage()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "unknown"; }
     }
 
     private static int FreePort()
