@@ -1,10 +1,9 @@
 using TorchSharp;
 using Vrm.Data;
-using Vrm.Policy;
 using Vrm.Policy.Config;
 using static TorchSharp.torch;
 
-namespace Vrm.Learner.Training;
+namespace Vrm.Policy;
 
 /// <summary>
 /// A dataset split made ready for torch: every image decoded once into one [N, 3, S, S] tensor (a few
