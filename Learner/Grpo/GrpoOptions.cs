@@ -53,6 +53,8 @@ public sealed record GrpoOptions
     public double Temperature { get; init; } = 1.0;
     public double TopP { get; init; } = 1.0;
     public int MaxNewTokens { get; init; } = 64;
+    /// <summary>Asynchronous mode: how many policy versions a sample may lag (0 = synchronous, DESIGN §3).</summary>
+    public int MaxStaleness { get; init; } = 0;
     /// <summary>Reward weights: correctness and format (DESIGN §4: 1.0, 0.5).</summary>
     public double AccuracyWeight { get; init; } = 1.0;
     public double FormatWeight { get; init; } = 0.5;
@@ -71,6 +73,7 @@ public sealed record GrpoOptions
         Require(Temperature > 0, nameof(Temperature), "must be > 0");
         Require(TopP is > 0 and <= 1, nameof(TopP), "must be in (0, 1]");
         Require(MaxNewTokens > 0, nameof(MaxNewTokens), "must be > 0");
+        Require(MaxStaleness >= 0, nameof(MaxStaleness), "must be >= 0");
         Require(DynamicSamplingMaxRounds >= 0, nameof(DynamicSamplingMaxRounds), "must be >= 0");
     }
 }

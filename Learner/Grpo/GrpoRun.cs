@@ -149,6 +149,7 @@ public sealed class GrpoRun : IDisposable
                 Checkpoint.SaveTensors(Path.Combine(tmp, TrainerState.OptimizerFile), Trainer.Optimizer.StateTensors());
                 File.WriteAllText(Path.Combine(tmp, TrainerState.FileName), state.ToJson());
             });
+        Trainer.Rollouts.Checkpointed(Trainer.Step);
         return dir;
     }
 

@@ -65,7 +65,10 @@ public sealed class GrpoTrainer : IDisposable
         Step = step;
         Version = version;
         Cursor = new SeededShuffle(_data.Count, Seed, cursorEpoch, cursorPosition);
+        _submitted.Clear();
     }
+
+    public IRolloutSource Rollouts => _rollouts;
 
     /// <summary>Live-changeable knobs (admin UpdateRun): learning rate, temperature, β, staleness.</summary>
     public void Update(GrpoOptions options)
@@ -98,8 +101,8 @@ public sealed class GrpoTrainer : IDisposable
 
         // --- generate + score (possibly on remote workers) ---
         var sampleClock = Stopwatch.StartNew();
-        var rows = Cursor.Next(o.PromptsPerStep);
-        var groups = _rollouts.Collect(new RolloutRequest(Step, 0, rows, o.GroupSize, Version, SamplingFor(Step, 0))).ToList();
+        var first = NextRequest(o);
+        var groups = _rollouts.Await(first).ToList();
         var all = groups.ToList();
         int rounds = 1;
         if (o.DynamicSampling)
@@ -108,7 +111,9 @@ public sealed class GrpoTrainer : IDisposable
             groups = groups.Where(HasVariance).ToList();
             while (groups.Count < o.PromptsPerStep && rounds <= o.DynamicSamplingMaxRounds)
             {
-                var more = _rollouts.Collect(new RolloutRequest(Step, rounds, Cursor.Next(o.PromptsPerStep - groups.Count), o.GroupSize, Version, SamplingFor(Step, rounds)));
+                var refill = new RolloutRequest(Step, rounds, Cursor.Next(o.PromptsPerStep - groups.Count), o.GroupSize, Version, SamplingFor(Step, rounds));
+                _rollouts.Submit(refill);
+                var more = _rollouts.Await(refill);
                 all.AddRange(more);
                 groups.AddRange(more.Where(HasVariance));
                 rounds++;
@@ -166,6 +171,24 @@ public sealed class GrpoTrainer : IDisposable
         m["step_duration_seconds"] = total.Elapsed.TotalSeconds;
         return m;
     }
+
+    /// <summary>
+    /// Keeps 1 + MaxStaleness requests submitted (synchronous mode: just this step's), then returns this
+    /// step's. Future requests are drawn at the current version; their samples may be up to k versions old.
+    /// </summary>
+    private RolloutRequest NextRequest(GrpoOptions o)
+    {
+        while (_submitted.Count < 1 + o.MaxStaleness)
+        {
+            int step = Step + _submitted.Count;
+            var request = new RolloutRequest(step, 0, Cursor.Next(o.PromptsPerStep), o.GroupSize, Version, SamplingFor(step, 0));
+            _rollouts.Submit(request);
+            _submitted.Enqueue(request);
+        }
+        return _submitted.Dequeue();
+    }
+
+    private readonly Queue<RolloutRequest> _submitted = new();
 
     private static bool HasVariance(RolloutGroup g) => g.Completions.Any(c => c.Reward != g.Completions[0].Reward);
 

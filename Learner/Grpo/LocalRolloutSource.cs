@@ -11,7 +11,9 @@ namespace Vrm.Learner.Grpo;
 /// </summary>
 public sealed class LocalRolloutSource(VrmModel policy, ExampleSet data, VrmTokenizer tokenizer, CompositeReward reward) : IRolloutSource
 {
-    public IReadOnlyList<RolloutGroup> Collect(RolloutRequest request)
+    public void Submit(RolloutRequest request) { }
+
+    public IReadOnlyList<RolloutGroup> Await(RolloutRequest request)
     {
         SampleBatch batch;
         using (var scope = NewDisposeScope())

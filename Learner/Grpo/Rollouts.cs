@@ -20,9 +20,22 @@ public sealed record RolloutRequest(int Step, int Round, IReadOnlyList<int> Prom
 /// </summary>
 public interface IRolloutSource
 {
-    /// <summary>Returns exactly one group per requested prompt, in request order. Blocks until they are ready.</summary>
-    IReadOnlyList<RolloutGroup> Collect(RolloutRequest request);
+    /// <summary>
+    /// Announces a request ahead of time (asynchronous mode keeps up to maxStaleness + 1 steps submitted, so
+    /// workers sample step s+1 while the learner updates on step s). Idempotent per (step, round).
+    /// </summary>
+    void Submit(RolloutRequest request);
+
+    /// <summary>
+    /// Blocks until the groups of a submitted request are ready: one per prompt. A source may return the
+    /// groups of an earlier submission of the same (step, round) — e.g. after a learner restart — so the
+    /// caller trains on <see cref="RolloutGroup.PromptRow"/>, not on what it asked for.
+    /// </summary>
+    IReadOnlyList<RolloutGroup> Await(RolloutRequest request);
 
     /// <summary>Called after every update with the new policy (version and model), e.g. to push weights.</summary>
     void PolicyUpdated(long version, VrmModel policy);
+
+    /// <summary>Called after a checkpoint that includes every update up to <paramref name="step"/> (exclusive count).</summary>
+    void Checkpointed(int step) { }
 }

@@ -28,7 +28,19 @@ public sealed class SeededShuffle
         var batch = new int[n];
         for (int i = 0; i < n; i++)
         {
-            if (Position >= _count) { Epoch++; Position = 0; _order = Permutation(Epoch); }
+            if (Position >= _count)
+            {
+                Epoch++;
+                Position = 0;
+                _order = Permutation(Epoch);
+                // A batch that straddles two epochs must not repeat a row (a group is identified by its
+                // prompt row): move rows already taken from this batch to the back of the new epoch.
+                if (n <= _count)
+                {
+                    var taken = new HashSet<int>(batch.AsSpan(0, i).ToArray());
+                    _order = _order.Where(r => !taken.Contains(r)).Concat(_order.Where(taken.Contains)).ToArray();
+                }
+            }
             batch[i] = _order[Position++];
         }
         return batch;

@@ -1,0 +1,38 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Vrm.Policy;
+using Vrm.Protos.Weights;
+
+namespace Vrm.Learner.Distributed;
+
+/// <summary>
+/// Writes a snapshot as a WeightSync stream: one header chunk (run, version, <see cref="WeightSnapshotHeader"/> bytes),
+/// then the payload in fixed-size chunks. Chunks wrap slices of the snapshot's array (UnsafeWrap, no copy): the
+/// snapshot is immutable once captured, which is what makes sharing the memory safe.
+/// </summary>
+public static class WeightChunkWriter
+{
+    /// <summary>1 MiB: measured fastest on loopback among 256 KiB–8 MiB (vrm bench weight-push --chunk-mib).</summary>
+    public const int DefaultChunkBytes = 1 << 20;
+
+    public static async Task WriteAsync(IAsyncStreamWriter<WeightChunk> writer, WeightSnapshot snapshot, string runId,
+        int chunkBytes = DefaultChunkBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
+        await writer.WriteAsync(new WeightChunk
+        {
+            Header = new WeightHeader
+            {
+                RunId = runId,
+                Version = snapshot.Version,
+                SnapshotHeader = ByteString.CopyFrom(snapshot.Header.ToBytes()),
+            },
+        }, cancellationToken);
+        var payload = snapshot.Payload;
+        for (int offset = 0; offset < payload.Length; offset += chunkBytes)
+        {
+            var slice = payload.Slice(offset, Math.Min(chunkBytes, payload.Length - offset));
+            await writer.WriteAsync(new WeightChunk { Data = UnsafeByteOperations.UnsafeWrap(slice) }, cancellationToken);
+        }
+    }
+}
