@@ -11,6 +11,8 @@ public enum EnqueueOutcome
     Backpressure = 2,
     /// <summary>The step was already handed off and acknowledged; it will not run again.</summary>
     AlreadyAcknowledged = 3,
+    /// <summary>The run is paused or finished: nothing new is queued (in-flight assignments may still complete). Retry after resume.</summary>
+    Paused = 4,
 }
 
 [GenerateSerializer, Immutable]

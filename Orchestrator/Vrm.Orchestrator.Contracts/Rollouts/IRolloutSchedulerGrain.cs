@@ -24,4 +24,7 @@ public interface IRolloutSchedulerGrain : IGrainWithStringKey
     Task AcknowledgeStep(long step);
 
     Task<SchedulerStats> GetStats();
+
+    /// <summary>Paused (run PAUSED or finished): Lease hands out nothing, EnqueueStep answers Paused; completions of leased work are still accepted.</summary>
+    Task SetPaused(bool paused);
 }

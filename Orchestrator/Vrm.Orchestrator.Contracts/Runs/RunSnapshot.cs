@@ -11,7 +11,8 @@ public sealed record RunSnapshot(
     [property: Id(5)] IReadOnlyList<CheckpointInfo> Checkpoints,
     [property: Id(6)] IReadOnlyList<StepMetrics> RecentMetrics,
     [property: Id(7)] string? StatusReason,
-    [property: Id(8)] DateTimeOffset? UpdatedAt)
+    [property: Id(8)] DateTimeOffset? UpdatedAt,
+    [property: Id(9)] RunControl? Control = null)
 {
     /// <summary>True when no spec was ever submitted under this id.</summary>
     public bool Exists => Spec is not null;

@@ -17,6 +17,8 @@ public sealed class SchedulerState
     [Id(2)] public long NextAssignmentNumber { get; set; }
     /// <summary>Steps the learner acknowledged: never enqueued, handed off or completed again.</summary>
     [Id(3)] public HashSet<long> AcknowledgedSteps { get; set; } = [];
+    /// <summary>The run is paused or finished: no new leases or steps (admin API, via the run grain).</summary>
+    [Id(4)] public bool Paused { get; set; }
 }
 
 [GenerateSerializer]

@@ -14,4 +14,11 @@ public sealed class RunState
     [Id(5)] public List<StepMetrics> RecentMetrics { get; set; } = [];
     [Id(6)] public string? StatusReason { get; set; }
     [Id(7)] public DateTimeOffset? UpdatedAt { get; set; }
+    [Id(8)] public RunOverrides Overrides { get; set; } = RunOverrides.None;
+    [Id(9)] public long ConfigVersion { get; set; }
+    [Id(10)] public long PendingCheckpointRequestId { get; set; }
+    [Id(11)] public long LastCheckpointRequestId { get; set; }
+    [Id(12)] public string? LearnerId { get; set; }
+    [Id(13)] public List<RunEvent> Events { get; set; } = [];
+    [Id(14)] public long LastEventSequence { get; set; }
 }

@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Vrm.Orchestrator.Contracts.Runs;
+
+namespace Vrm.Orchestrator.Telemetry;
+
+/// <summary>
+/// The latest per-step metrics of every run active on this silo, exported as OpenTelemetry instruments
+/// labelled by run (the learner reports to the run grain; the orchestrator's /metrics is then the one
+/// scrape target the dashboard needs). Key → name mapping (DESIGN §6):
+/// <c>step_duration_seconds_{phase}</c> → <c>vrm_step_duration_seconds{phase}</c>,
+/// <c>eval_accuracy_{split}</c> → <c>vrm_eval_accuracy{split}</c>,
+/// <c>generated_tokens</c> (per step) → the counter <c>vrm_generated_tokens_total</c>,
+/// anything else (<c>[a-z0-9_]+</c>) → gauge <c>vrm_{key}</c>.
+/// </summary>
+public sealed class RunMetricsBoard
+{
+    public const string MeterName = "Vrm.Runs";
+    public static RunMetricsBoard Shared { get; } = new();
+
+    private readonly Meter _meter = new(MeterName);
+    private readonly ConcurrentDictionary<string, RunLine> _runs = new();
+    private readonly ConcurrentDictionary<string, object> _instruments = new();
+
+    private sealed class RunLine
+    {
+        public readonly object Gate = new();
+        public Dictionary<string, double> Latest = [];
+        public long Step, PolicyVersion, GeneratedTokens;
+        public RunStatus Status = RunStatus.Running;
+    }
+
+    private RunMetricsBoard()
+    {
+        _meter.CreateObservableGauge("vrm_run_step", () => Each(l => l.Step));
+        _meter.CreateObservableGauge("vrm_policy_version", () => Each(l => l.PolicyVersion));
+        _meter.CreateObservableGauge("vrm_run_status", () => _runs.Select(kv => new Measurement<long>((long)kv.Value.Status,
+            new KeyValuePair<string, object?>("run", kv.Key))));
+        _meter.CreateObservableCounter("vrm_generated_tokens_total", () => Each(l => l.GeneratedTokens));
+    }
+
+    public void Report(string runId, long step, long policyVersion, IReadOnlyDictionary<string, double> values, bool repeatedStep)
+    {
+        var line = _runs.GetOrAdd(runId, _ => new RunLine());
+        lock (line.Gate)
+        {
+            line.Step = step;
+            line.PolicyVersion = policyVersion;
+            line.Status = RunStatus.Running;
+            line.Latest = values.Where(kv => double.IsFinite(kv.Value)).ToDictionary();
+            if (!repeatedStep && values.TryGetValue("generated_tokens", out var t) && double.IsFinite(t) && t > 0) line.GeneratedTokens += (long)t;
+        }
+        foreach (var key in values.Keys) EnsureInstrument(key);
+    }
+
+    public void SetStatus(string runId, RunStatus status)
+    {
+        var line = _runs.GetOrAdd(runId, _ => new RunLine());
+        lock (line.Gate) line.Status = status;
+    }
+
+    /// <summary>(instrument name, extra label name, label value) for a reported key; null = not exported.</summary>
+    public static (string Name, string? Label, string? Value)? Map(string key)
+    {
+        if (key.Length == 0 || !key.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_')) return null;
+        if (key is "generated_tokens" or "policy_version") return null; // exported by the fixed instruments
+        if (key.StartsWith("step_duration_seconds_", StringComparison.Ordinal))
+            return ("vrm_step_duration_seconds", "phase", key["step_duration_seconds_".Length..]);
+        if (key.StartsWith("eval_accuracy_", StringComparison.Ordinal))
+            return ("vrm_eval_accuracy", "split", key["eval_accuracy_".Length..]);
+        return ($"vrm_{key}", null, null);
+    }
+
+    private void EnsureInstrument(string key)
+    {
+        if (Map(key) is not { } m || _instruments.ContainsKey(m.Name)) return;
+        _instruments.GetOrAdd(m.Name, name => _meter.CreateObservableGauge(name, () => Observe(name)));
+    }
+
+    private IEnumerable<Measurement<double>> Observe(string name)
+    {
+        var result = new List<Measurement<double>>();
+        foreach (var (runId, line) in _runs)
+        {
+            lock (line.Gate)
+            {
+                foreach (var (key, value) in line.Latest)
+                {
+                    if (Map(key) is not { } m || m.Name != name) continue;
+                    result.Add(m.Label is null
+                        ? new Measurement<double>(value, new KeyValuePair<string, object?>("run", runId))
+                        : new Measurement<double>(value, new("run", runId), new(m.Label, m.Value)));
+                }
+            }
+        }
+        return result;
+    }
+
+    private IEnumerable<Measurement<long>> Each(Func<RunLine, long> pick)
+    {
+        var result = new List<Measurement<long>>();
+        foreach (var (runId, line) in _runs)
+            lock (line.Gate) result.Add(new Measurement<long>(pick(line), new KeyValuePair<string, object?>("run", runId)));
+        return result;
+    }
+}
