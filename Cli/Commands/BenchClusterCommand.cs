@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Text.Json;
+using Spectre.Console;
+using Vrm.Orchestrator.Simulation;
+
+namespace Vrm.Cli.Commands;
+
+/// <summary>
+/// <c>vrm bench cluster --part NAME</c>: distributed-system benchmarks. Each part is one entry in
+/// <see cref="Parts"/> (its options are added to the command, its runner writes
+/// artifacts/bench/cluster-NAME.json); weight-push and train-overhead parts plug in the same way.
+/// </summary>
+public static class BenchClusterCommand
+{
+    private sealed record Part(string Name, string Description, Func<ParseResult, CancellationToken, Task<int>> Run);
+
+    private static readonly Option<string> PartOption = new("--part") { Description = "which part to run", DefaultValueFactory = _ => "control-plane" };
+    private static readonly Option<string?> OutOption = new("--out") { Description = "JSON output (default artifacts/bench/cluster-PART.json)" };
+
+    // --- control-plane options ---
+    private static readonly Option<int> Workers = new("--workers") { Description = "simulated rollout workers", DefaultValueFactory = _ => 256 };
+    private static readonly Option<int> Steps = new("--steps") { Description = "GRPO steps the simulated learner runs", DefaultValueFactory = _ => 20 };
+    private static readonly Option<int> PromptsPerStep = new("--prompts-per-step") { Description = "prompts B per step", DefaultValueFactory = _ => 1024 };
+    private static readonly Option<int> GroupSize = new("--group-size") { Description = "completions G per prompt", DefaultValueFactory = _ => 8 };
+    private static readonly Option<int> PerAssignment = new("--prompts-per-assignment") { Description = "prompts per assignment (1 = one assignment per group)", DefaultValueFactory = _ => 1 };
+    private static readonly Option<int> MaxStaleness = new("--max-staleness") { Description = "async depth k (backpressure cap k+1 steps); 0 = synchronous", DefaultValueFactory = _ => 2 };
+    private static readonly Option<double> MedianMs = new("--latency-median-ms") { Description = "worker sampling time: lognormal median", DefaultValueFactory = _ => 10 };
+    private static readonly Option<double> Sigma = new("--latency-sigma") { Description = "lognormal sigma", DefaultValueFactory = _ => 0.5 };
+    private static readonly Option<double> TailProb = new("--tail-prob") { Description = "probability of a slow (tail) assignment", DefaultValueFactory = _ => 0.02 };
+    private static readonly Option<double> TailMedianMs = new("--tail-median-ms") { Description = "tail lognormal median", DefaultValueFactory = _ => 100 };
+    private static readonly Option<string?> Redis = new("--redis") { Description = "run the silo with Redis clustering/storage (connection string) instead of in-memory" };
+
+    private static readonly Part[] Parts = [new("control-plane", "assignments/s and lease latency, simulated workers against a real silo on loopback", RunControlPlane)];
+
+    public static Command Create()
+    {
+        var cmd = new Command("cluster", "Cluster benchmarks: " + string.Join("; ", Parts.Select(p => $"{p.Name} — {p.Description}")));
+        foreach (var o in new Option[] { PartOption, OutOption, Workers, Steps, PromptsPerStep, GroupSize, PerAssignment, MaxStaleness, MedianMs, Sigma, TailProb, TailMedianMs, Redis })
+            cmd.Options.Add(o);
+        cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
+        {
+            var name = pr.GetValue(PartOption);
+            var part = Parts.FirstOrDefault(p => p.Name == name);
+            if (part is null)
+            {
+                await Console.Error.WriteLineAsync($"vrm bench cluster: unknown --part '{name}' (known: {string.Join(", ", Parts.Select(p => p.Name))})");
+                return 2;
+            }
+            return await part.Run(pr, ct);
+        });
+        return cmd;
+    }
+
+    private static async Task<int> RunControlPlane(ParseResult pr, CancellationToken ct)
+    {
+        var options = new ControlPlaneBenchmarkOptions(
+            pr.GetValue(Workers), pr.GetValue(Steps), pr.GetValue(PromptsPerStep), pr.GetValue(GroupSize),
+            pr.GetValue(PerAssignment), pr.GetValue(MaxStaleness),
+            Latency: LatencyDistribution.LogNormal(TimeSpan.FromMilliseconds(pr.GetValue(MedianMs)), pr.GetValue(Sigma))
+                .WithTail(pr.GetValue(TailProb), TimeSpan.FromMilliseconds(pr.GetValue(TailMedianMs)), 0.5),
+            Redis: pr.GetValue(Redis));
+        if (options.Validate() is { } error)
+        {
+            await Console.Error.WriteLineAsync($"vrm bench cluster: {error}");
+            return 2;
+        }
+        AnsiConsole.MarkupLine($"[grey]control plane: {options.Workers} simulated workers, {options.Steps} steps × {options.PromptsPerStep} prompts, worker latency {Markup.Escape(options.EffectiveLatency.ToString())}[/]");
+        var r = await ControlPlaneBenchmark.RunAsync(options, ct);
+
+        var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned()).AddColumn("bar");
+        table.AddRow("assignments/s", $"{r.AssignmentsPerSecond:F0}", $"≥ {ControlPlaneBenchmarkResult.BarAssignmentsPerSecond:F0}");
+        table.AddRow("lease p50 (ms)", $"{r.LeaseP50Ms:F2}", "");
+        table.AddRow("lease p99 (ms)", $"{r.LeaseP99Ms:F2}", $"< {ControlPlaneBenchmarkResult.BarLeaseP99Ms:F0}");
+        table.AddRow("lease max (ms)", $"{r.LeaseMaxMs:F2}", "");
+        table.AddRow("all lease calls p99 (ms)", $"{r.AllLeaseCallsP99Ms:F2}", "");
+        table.AddRow("assignments", $"{r.Assignments}", "");
+        table.AddRow("elapsed (s)", $"{r.ElapsedSeconds:F2}", "");
+        table.AddRow("worker-bound ideal (assignments/s)", $"{r.IdealAssignmentsPerSecond:F0}", "");
+        table.AddRow("lease calls / no-work polls", $"{r.LeaseCalls} / {r.NoWorkPolls}", "");
+        table.AddRow("version pulls / expired leases", $"{r.WeightPulls} / {r.LeasesExpired}", "");
+        table.AddRow("scheduler busy lease / complete, storage wall (ms)", $"{r.SchedulerLeaseBusyMs:F0} / {r.SchedulerCompleteBusyMs:F0} / {r.SchedulerStorageWriteMs:F0} ({r.StorageWrites} writes)", "");
+        table.AddRow("load average before / after", $"{r.LoadAverageBefore} / {r.LoadAverageAfter}", "");
+        table.AddRow("exactly-once violations", $"{r.ExactlyOnceViolations}", "0");
+        table.AddRow("meets bar", r.MeetsBar ? "[green]yes[/]" : "[red]no[/]", "");
+        AnsiConsole.Write(table);
+
+        var path = pr.GetValue(OutOption) ?? Path.Combine("artifacts", "bench", "cluster-control-plane.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var json = JsonSerializer.Serialize(new { part = "control-plane", machine = new { Environment.ProcessorCount }, result = r },
+            new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+        await File.WriteAllTextAsync(path, json, ct);
+        AnsiConsole.MarkupLine($"[grey]wrote {Markup.Escape(path)}[/]");
+        return r.ExactlyOnceViolations == 0 ? 0 : 1;
+    }
+}
