@@ -1,0 +1,128 @@
+using Grpc.Core;
+using Vrm.Policy;
+using Vrm.RolloutWorker.WeightSync;
+
+namespace Vrm.RolloutWorker;
+
+/// <summary>
+/// The policy a rollout worker samples with: its model, run and version, plus at most one verified snapshot
+/// staged for the next swap. Pushes and pulls stage from any thread; <see cref="SwapStaged"/> applies the staged
+/// snapshot on the worker's torch thread between batches, never mid-batch. A refused or failed snapshot leaves
+/// the current weights and version serving.
+/// </summary>
+public sealed class PolicyHolder
+{
+    public const long NoVersion = -1;
+
+    private readonly object _gate = new();
+    private readonly IReadOnlyList<WeightLayoutEntry>? _expectedLayout;
+    private WeightSnapshot? _staged;
+    private long _version;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <param name="model">Null for a weights-only holder (benchmarks): swaps then only advance the version.</param>
+    /// <param name="version">The version <paramref name="model"/>'s weights are (e.g. 0 for the run's initial policy), or <see cref="NoVersion"/>.</param>
+    /// <param name="expectedLayout">The model's tensors (names, dtypes, shapes); a snapshot that does not fit is refused at its header.</param>
+    public PolicyHolder(string runId, VrmModel? model, long version, IReadOnlyList<WeightLayoutEntry>? expectedLayout = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        RunId = runId;
+        Model = model;
+        _version = version;
+        _expectedLayout = expectedLayout;
+    }
+
+    public string RunId { get; }
+    /// <summary>Touch only on the worker's torch thread.</summary>
+    public VrmModel? Model { get; }
+    public long Version { get { lock (_gate) return _version; } }
+    public long StagedVersion { get { lock (_gate) return _staged?.Version ?? NoVersion; } }
+    /// <summary>Snapshots applied so far (for tests and metrics).</summary>
+    public long SwapCount { get; private set; }
+
+    /// <summary>Refuses a header for another run, a version not newer than the current or staged one, or a layout that does not fit the model.</summary>
+    public void Admit(string runId, WeightSnapshotHeader header)
+    {
+        if (!string.Equals(runId, RunId, StringComparison.Ordinal))
+            throw new WeightTransferException(StatusCode.FailedPrecondition, $"weights for run '{runId}', this worker serves run '{RunId}'");
+        lock (_gate) CheckNewer(header.Version);
+        if (_expectedLayout is not null) CheckLayout(header);
+    }
+
+    private void CheckNewer(long version)
+    {
+        if (version <= _version)
+            throw new WeightTransferException(StatusCode.FailedPrecondition, $"older version {version} ≤ current {_version}");
+        if (_staged is not null && version <= _staged.Version)
+            throw new WeightTransferException(StatusCode.FailedPrecondition, $"older version {version} ≤ staged {_staged.Version}");
+    }
+
+    private void CheckLayout(WeightSnapshotHeader header)
+    {
+        var expected = _expectedLayout!;
+        if (header.TotalBytes != expected.Sum(e => e.Length))
+            throw new WeightTransferException(StatusCode.InvalidArgument,
+                $"weights v{header.Version}: total_bytes {header.TotalBytes}, this worker's model holds {expected.Sum(e => e.Length)}");
+        if (header.Layout.Count != expected.Count)
+            throw new WeightTransferException(StatusCode.InvalidArgument,
+                $"weights v{header.Version}: {header.Layout.Count} tensors, this worker's model has {expected.Count}");
+        for (int i = 0; i < expected.Count; i++)
+            if (!header.Layout[i].SameTensorAs(expected[i]))
+                throw new WeightTransferException(StatusCode.InvalidArgument,
+                    $"weights v{header.Version}: tensor {i} is '{header.Layout[i].Name}' {header.Layout[i].DType} [{string.Join(", ", header.Layout[i].Shape)}], " +
+                    $"model has '{expected[i].Name}' {expected[i].DType} [{string.Join(", ", expected[i].Shape)}]");
+    }
+
+    /// <summary>Stages a received, digest-checked snapshot (replacing an older staged one). Rechecks the version: two pushes may race.</summary>
+    public void Stage(ReceivedWeights received)
+    {
+        Admit(received.RunId, received.Snapshot.Header);
+        TaskCompletionSource changed;
+        lock (_gate)
+        {
+            CheckNewer(received.Snapshot.Version);
+            _staged = received.Snapshot;
+            changed = _changed;
+            _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        changed.TrySetResult();
+    }
+
+    /// <summary>
+    /// On the torch thread, between batches: applies the staged snapshot to the model, if any. Returns the version
+    /// now serving. If applying fails the old weights keep serving (ApplyTo checks everything before writing).
+    /// </summary>
+    public long SwapStaged()
+    {
+        WeightSnapshot? staged;
+        lock (_gate) { staged = _staged; _staged = null; }
+        if (staged is null) return Version;
+        Model?.eval();
+        if (Model is not null) staged.ApplyTo(Model);
+        TaskCompletionSource changed;
+        lock (_gate)
+        {
+            _version = Math.Max(_version, staged.Version);
+            changed = _changed;
+            _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        SwapCount++;
+        changed.TrySetResult();
+        return Version;
+    }
+
+    /// <summary>Completes when the current or staged version reaches <paramref name="version"/> (tests, pull waits).</summary>
+    public async Task WaitForAsync(long version, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                if (_version >= version || (_staged?.Version ?? NoVersion) >= version) return;
+                changed = _changed.Task;
+            }
+            await changed.WaitAsync(cancellationToken);
+        }
+    }
+}

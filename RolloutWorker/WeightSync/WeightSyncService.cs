@@ -1,0 +1,42 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Vrm.Protos.Weights;
+
+namespace Vrm.RolloutWorker.WeightSync;
+
+/// <summary>The worker's WeightSync endpoint: receives a pushed snapshot, verifies it and stages it for the next swap.</summary>
+public sealed class WeightSyncService(WorkerIdentity identity, PolicyHolder holder, ILogger<WeightSyncService> log) : Protos.Weights.WeightSync.WeightSyncBase
+{
+    public override async Task<PushReply> Push(IAsyncStreamReader<WeightChunk> requestStream, ServerCallContext context)
+    {
+        ReceivedWeights received;
+        try
+        {
+            received = await WeightStreamReceiver.ReceiveAsync(requestStream, holder.Admit, context.CancellationToken);
+            holder.Stage(received);
+        }
+        catch (WeightTransferException e)
+        {
+            log.LogWarning("worker {Worker}: refused weight push: {Reason} (keeps v{Version})", identity.WorkerId, e.Message, holder.Version);
+            throw e.ToRpcException();
+        }
+        log.LogInformation("worker {Worker}: staged weights v{Version} ({Bytes} bytes in {Seconds:F2} s)",
+            identity.WorkerId, received.Snapshot.Version, received.BytesReceived, received.ReceiveSeconds);
+        return new PushReply
+        {
+            WorkerId = identity.WorkerId,
+            Version = received.Snapshot.Version,
+            BytesReceived = received.BytesReceived,
+            ReceiveSeconds = received.ReceiveSeconds,
+        };
+    }
+
+    public override Task<VersionReply> GetVersion(GetVersionRequest request, ServerCallContext context) =>
+        Task.FromResult(new VersionReply
+        {
+            WorkerId = identity.WorkerId,
+            RunId = holder.RunId,
+            Version = holder.Version,
+            StagedVersion = holder.StagedVersion,
+        });
+}
