@@ -132,6 +132,9 @@ public sealed class GrpoRun : IDisposable
         return rows;
     }
 
+    /// <summary>Raised after every checkpoint with its folder, step and policy version.</summary>
+    public event Action<string, int, long>? CheckpointSaved;
+
     public string SaveCheckpoint()
     {
         var dir = Path.Combine(_o.RunDir, CheckpointsFolder, $"step-{Trainer.Step:D6}");
@@ -150,6 +153,7 @@ public sealed class GrpoRun : IDisposable
                 File.WriteAllText(Path.Combine(tmp, TrainerState.FileName), state.ToJson());
             });
         Trainer.Rollouts.Checkpointed(Trainer.Step);
+        CheckpointSaved?.Invoke(dir, Trainer.Step, Trainer.Version);
         return dir;
     }
 

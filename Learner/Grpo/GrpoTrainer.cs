@@ -24,7 +24,6 @@ public sealed class GrpoTrainer : IDisposable
     private readonly ExampleSet _data;
     private readonly VrmTokenizer _tokenizer;
     private readonly IRolloutSource _rollouts;
-    private readonly LearningRateSchedule _schedule;
 
     public GrpoOptions Options { get; private set; }
     public AdamW Optimizer { get; }
@@ -55,7 +54,6 @@ public sealed class GrpoTrainer : IDisposable
         Seed = seed;
         policy.FreezeVision();
         Optimizer = new AdamW(policy.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), options.WeightDecay);
-        _schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, totalSteps, options.Schedule);
         Cursor = new SeededShuffle(data.Count, seed);
     }
 
@@ -69,6 +67,9 @@ public sealed class GrpoTrainer : IDisposable
     }
 
     public IRolloutSource Rollouts => _rollouts;
+
+    /// <summary>Built from the live options, so an UpdateRun of the learning rate takes effect at the next step.</summary>
+    private LearningRateSchedule Schedule => new(Options.LearningRate, Options.WarmupSteps, TotalSteps, Options.Schedule);
 
     /// <summary>Live-changeable knobs (admin UpdateRun): learning rate, temperature, β, staleness.</summary>
     public void Update(GrpoOptions options)
@@ -163,7 +164,7 @@ public sealed class GrpoTrainer : IDisposable
         m["clip_fraction"] = lossStats.ClipFraction;
         m["ratio_mean"] = lossStats.RatioMean;
         m["grad_norm"] = gradNorm;
-        m["learning_rate"] = _schedule.At(Step - 1);
+        m["learning_rate"] = Schedule.At(Step - 1);
         m["step_duration_seconds_sample"] = sampleSeconds;
         m["step_duration_seconds_reference"] = refSeconds;
         m["step_duration_seconds_update"] = updateSeconds - refSeconds;
@@ -200,7 +201,7 @@ public sealed class GrpoTrainer : IDisposable
         var completions = groups.SelectMany(g => g.Completions.Select(c => c.Tokens.Length == 0 ? new[] { _tokenizer.Eos } : c.Tokens)).ToList();
         var behaviour = groups.SelectMany(g => g.Completions.Select(c => c.BehaviourLogProbs.Length == 0 ? new[] { 0f } : c.BehaviourLogProbs)).ToList();
         int n = completions.Count, tc = completions.Max(c => c.Length);
-        double lr = _schedule.At(Step);
+        double lr = Schedule.At(Step);
         var stats = new GrpoLossStats(0, 0, 0, 0, 0);
         double gradNorm = 0, entropy = 0, refSeconds = 0;
 

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Orleans;
+using Vrm.Learner.Grpo;
+using Vrm.Orchestrator.Contracts.Client;
+using Vrm.Orchestrator.Contracts.Rollouts;
+using Vrm.Orchestrator.Contracts.Runs;
+using Vrm.Policy;
+
+namespace Vrm.Learner.Distributed;
+
+/// <summary>How the learner ships a new policy version to the rollout workers (push + make it pullable).</summary>
+public interface IPolicyPublisher
+{
+    /// <summary>Makes <paramref name="snapshot"/> the current version: serves it to pulls and pushes it to every worker. Returns the push's wall seconds.</summary>
+    double Publish(string runId, WeightSnapshot snapshot);
+}
+
+/// <summary>
+/// The learner role attached to one run of the cluster: the same GRPO loop as <c>vrm grpo</c>, with rollouts
+/// from the scheduler grain, weights published to the workers after every update, metrics and checkpoints
+/// reported to the run grain, and the run's control (pause, stop, live updates, checkpoint requests)
+/// obeyed between steps. Restarted, it resumes from the newest checkpoint in its run folder and re-attaches.
+/// </summary>
+public sealed class LearnerNode(IGrainFactory grains, IPolicyPublisher publisher, Action<string> log)
+{
+    public TimeSpan ControlPoll { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
+    public int PromptsPerAssignment { get; init; } = 1;
+
+    /// <summary>Runs <paramref name="runId"/> to its end (SUCCEEDED, or STOPPED by an operator). Returns the last result.</summary>
+    public GrpoRunResult? Run(string runId, string runDir, Action<GrpoStepMetrics>? onStep = null, CancellationToken ct = default)
+    {
+        var runGrain = grains.GetGrain<IRunGrain>(runId);
+        var scheduler = grains.GetGrain<IRolloutSchedulerGrain>(runId);
+        var snapshot = Call(() => runGrain.Get(), ct);
+        var spec = snapshot.Spec ?? throw new ArgumentException($"run '{runId}' does not exist");
+        if (snapshot.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Stopped)
+        {
+            log($"learner: run {runId} is already {snapshot.Status}");
+            return null;
+        }
+        if (snapshot.Status == RunStatus.Pending) snapshot = Call(() => runGrain.Start(), ct);
+        var config = LearnerRunConfig.FromJson(spec.ConfigJson);
+        var control = Call(() => runGrain.GetControl(), ct);
+        config = Apply(config, control.Overrides);
+        Call(() => scheduler.Configure(new SchedulerSettings(config.Grpo.MaxStaleness, LeaseDuration, TimeSpan.FromMilliseconds(20))), ct);
+
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        double lastSyncSeconds = 0;
+        var options = config.ToRunOptions(runDir, spec.TotalSteps);
+        using var run = new GrpoRun(options, log, (policy, train, tokenizer) => new OrleansRolloutSource(grains, runId,
+            (version, model) => lastSyncSeconds = PublishVersion(runId, model, version), PromptsPerAssignment, ct: stopping.Token));
+        run.CheckpointSaved += (dir, step, version) =>
+            Call(() => runGrain.AddCheckpoint(new CheckpointInfo(step, version, Path.GetFullPath(dir), DateTimeOffset.UtcNow)), CancellationToken.None);
+
+        // Version 0 (or the resumed version) must be on the workers before the first assignment.
+        if (GrpoRun.LatestCheckpoint(runDir) is null) lastSyncSeconds = PublishVersion(runId, run.Policy, 0);
+        long configVersion = control.ConfigVersion;
+        bool stoppedByOperator = false;
+
+        void BetweenSteps(GrpoStepMetrics m)
+        {
+            m["weight_sync_duration_seconds"] = lastSyncSeconds;
+            Call(() => runGrain.ReportStep(run.Trainer.Step, run.Trainer.Version, m), CancellationToken.None);
+            onStep?.Invoke(m);
+            while (true)
+            {
+                var c = Call(() => runGrain.GetControl(), CancellationToken.None);
+                if (c.ConfigVersion != configVersion)
+                {
+                    configVersion = c.ConfigVersion;
+                    var updated = Apply(config, c.Overrides);
+                    try { run.Trainer.Update(updated.Grpo); }
+                    catch (ArgumentException e)
+                    {
+                        log($"learner: update #{configVersion} not applied: {e.Message}");
+                        continue;
+                    }
+                    if (updated.Grpo.MaxStaleness != config.Grpo.MaxStaleness)
+                        Call(() => scheduler.Configure(new SchedulerSettings(updated.Grpo.MaxStaleness, LeaseDuration, TimeSpan.FromMilliseconds(20))), CancellationToken.None);
+                    config = updated;
+                    log($"learner: applied update #{configVersion}: lr {config.Grpo.LearningRate}, temperature {config.Grpo.Temperature}, β {config.Grpo.KlBeta}, staleness {config.Grpo.MaxStaleness}");
+                }
+                if (c.PendingCheckpointRequestId != 0)
+                {
+                    var dir = run.SaveCheckpoint();
+                    Call(() => runGrain.AddCheckpoint(new CheckpointInfo(run.Trainer.Step, run.Trainer.Version, Path.GetFullPath(dir), DateTimeOffset.UtcNow, c.PendingCheckpointRequestId)), CancellationToken.None);
+                    log($"learner: checkpoint on request #{c.PendingCheckpointRequestId} at step {run.Trainer.Step}");
+                }
+                if (c.Status == RunStatus.Stopped || c.Status == RunStatus.Failed) { stoppedByOperator = true; stopping.Cancel(); return; }
+                if (c.Status != RunStatus.Paused) return;
+                Thread.Sleep(ControlPoll); // paused: no new steps, no updates
+            }
+        }
+
+        GrpoRunResult? result = null;
+        try
+        {
+            result = run.Execute(BetweenSteps, stopping.Token);
+        }
+        catch (OperationCanceledException) when (stoppedByOperator) { }
+        if (stoppedByOperator)
+        {
+            log($"learner: run {runId} stopped at step {run.Trainer.Step}");
+            return result;
+        }
+        if (result is { Finished: true }) Call(() => runGrain.Succeed(), CancellationToken.None);
+        return result;
+    }
+
+    private double PublishVersion(string runId, VrmModel model, long version)
+    {
+        var clock = Stopwatch.StartNew();
+        var snapshot = WeightSnapshot.Capture(model, version);
+        publisher.Publish(runId, snapshot);
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static LearnerRunConfig Apply(LearnerRunConfig config, RunOverrides o) => o.IsEmpty ? config : config with
+    {
+        Grpo = config.Grpo with
+        {
+            LearningRate = o.LearningRate ?? config.Grpo.LearningRate,
+            Temperature = o.Temperature ?? config.Grpo.Temperature,
+            KlBeta = o.KlBeta ?? config.Grpo.KlBeta,
+            MaxStaleness = o.MaxStaleness ?? config.Grpo.MaxStaleness,
+        },
+    };
+
+    private static T Call<T>(Func<Task<T>> call, CancellationToken ct) => OrchestratorRetry.Call(call, ct).AsTask().GetAwaiter().GetResult();
+    private static void Call(Func<Task> call, CancellationToken ct) => OrchestratorRetry.Call(call, ct).AsTask().GetAwaiter().GetResult();
+}

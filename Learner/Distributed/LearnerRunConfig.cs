@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Vrm.Learner.Grpo;
+using Vrm.Orchestrator.Contracts.Runs;
+
+namespace Vrm.Learner.Distributed;
+
+/// <summary>Where a run's prompts come from (<see cref="RunDataView"/> is the same JSON as workers read it).</summary>
+public sealed record RunDataConfig
+{
+    public required string Path { get; init; }
+    public IReadOnlyList<string> Tasks { get; init; } = ["count"];
+    public int? TrainLimit { get; init; }
+}
+
+/// <summary>
+/// The learner's schema of a run's <c>ConfigJson</c> (the orchestrator treats it as opaque JSON; workers
+/// read only its <c>data</c> object). Submitted through the admin API or written by <c>vrm train</c>.
+/// </summary>
+public sealed record LearnerRunConfig
+{
+    public required RunDataConfig Data { get; init; }
+    public required string InitCheckpoint { get; init; }
+    public GrpoOptions Grpo { get; init; } = new();
+    public ulong Seed { get; init; } = 1;
+    public int EvalEvery { get; init; } = 0;
+    public int EvalLimit { get; init; } = 200;
+    public int CheckpointEvery { get; init; } = 10;
+    public bool EvaluateBeforeAndAfter { get; init; } = true;
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = false,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static LearnerRunConfig FromJson(string json)
+    {
+        LearnerRunConfig? cfg;
+        try { cfg = JsonSerializer.Deserialize<LearnerRunConfig>(json, Json); }
+        catch (JsonException e) { throw new ArgumentException($"run config: {e.Message}", e); }
+        if (cfg is null) throw new ArgumentException("run config: empty");
+        cfg.Grpo.Validate();
+        _ = RunDataView.FromConfigJson(json); // the workers' view must parse too
+        return cfg;
+    }
+
+    public GrpoRunOptions ToRunOptions(string runDir, int totalSteps) => new()
+    {
+        InitCheckpoint = InitCheckpoint, DataPath = Data.Path, RunDir = runDir, Grpo = Grpo, Steps = totalSteps, Seed = Seed,
+        Tasks = Data.Tasks, TrainLimit = Data.TrainLimit, EvalEvery = EvalEvery, EvalLimit = EvalLimit,
+        CheckpointEvery = CheckpointEvery, EvaluateBeforeAndAfter = EvaluateBeforeAndAfter,
+    };
+}
