@@ -121,12 +121,19 @@ public sealed class RolloutSchedulerGrain(
         StartTimers();
     }
 
+    public async Task SetPaused(bool paused)
+    {
+        if (S.Paused == paused) return;
+        S.Paused = paused;
+        await FlushNow();
+    }
 
     public async Task<EnqueueResult> EnqueueStep(StepRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Validate() is { } error) throw new ArgumentException($"run '{RunId}': {error}");
         var cap = S.Settings.MaxUnconsumedSteps;
+        if (S.Paused) return new(EnqueueOutcome.Paused, 0, Unconsumed(), cap);
         if (S.AcknowledgedSteps.Contains(request.Step)) return new(EnqueueOutcome.AlreadyAcknowledged, 0, Unconsumed(), cap);
         if (_steps.TryGetValue(request.Step, out var existing))
             return new(EnqueueOutcome.AlreadyEnqueued, existing.Assignments.Count, Unconsumed(), cap);
@@ -157,6 +164,7 @@ public sealed class RolloutSchedulerGrain(
     private LeaseResult LeaseCore(string workerId, long workerVersion)
     {
         if (string.IsNullOrWhiteSpace(workerId)) throw new ArgumentException($"run '{RunId}': lease needs a worker id");
+        if (S.Paused) return new LeaseResult(LeaseOutcome.NoWork, null, null, S.Settings.NoWorkRetryAfter);
         long? needed = null;
         foreach (var (_, queue) in _pending)
         {
