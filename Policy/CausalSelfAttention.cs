@@ -28,7 +28,7 @@ public sealed class CausalSelfAttention : nn.Module
 
     /// <param name="x">[B, T, D] normalised input.</param>
     /// <param name="rotary">position table.</param>
-    /// <param name="mask">[B|1, 1, T, T_k] bool (true = attend) or null for plain causal over T_k = T.</param>
+    /// <param name="mask">[B|1, 1, T, T_k] bool (true = attend) or additive float (0 / -inf), or null for plain causal over T_k = T.</param>
     /// <param name="cache">null for training/scoring; else keys/values are written at start..start+T-1.</param>
     /// <param name="start">position of x's first token.</param>
     public Tensor Forward(Tensor x, Rotary rotary, Tensor? mask, KvCache? cache, int layer, long start)

@@ -45,7 +45,7 @@ public sealed class LanguageModel : nn.Module
     /// positions start..start+T-1; returns hidden states [B, T, D] (apply <see cref="Logits"/> to the
     /// positions you need — the LM head is the biggest matmul per token).
     /// </summary>
-    /// <param name="mask">[B|1, 1, T, T_k] bool, true = may attend; null = plain causal (no padding).</param>
+    /// <param name="mask">[B|1, 1, T, T_k] bool (true = may attend) or additive float (0 / -inf); null = plain causal (no padding).</param>
     public Tensor Forward(Tensor x, Tensor? mask = null, KvCache? cache = null, long start = 0)
     {
         if (start + x.shape[1] > Config.MaxSeqLen)

@@ -138,11 +138,13 @@ public static class Sampler
 
     private static Tensor DecodeKeyMask(int[] leftPad, int group, int length, Device device)
     {
-        var m = new bool[leftPad.Length * group * length];
+        // Additive float mask (0 = attend, -inf = pad): SDPA would otherwise convert a bool mask to this
+        // form in every layer of every step.
+        var m = new float[leftPad.Length * group * length];
         for (int p = 0; p < leftPad.Length; p++)
             for (int j = 0; j < group; j++)
-                for (int k = leftPad[p]; k < length; k++)
-                    m[(p * group + j) * length + k] = true;
+                for (int k = 0; k < leftPad[p]; k++)
+                    m[(p * group + j) * length + k] = float.NegativeInfinity;
         return tensor(m, [leftPad.Length * group, 1, 1, length], device: device);
     }
 }
