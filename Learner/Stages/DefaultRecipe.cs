@@ -1,0 +1,55 @@
+using Vrm.Data.ShapesWorld;
+using Vrm.Learner.Grpo;
+using Vrm.Learner.Pretraining;
+using Vrm.Learner.Training;
+using Vrm.Policy;
+
+namespace Vrm.Learner.Stages;
+
+/// <summary>
+/// The embedded default that <c>vrm train</c> and <c>vrm bench learn</c> run with no arguments: ShapesWorld data,
+/// CLIP-style pretraining, a deliberately small SFT (so GRPO has room to improve), then GRPO on counting.
+/// Every stage's output is a folder under <see cref="Home"/> and is reused when present.
+/// </summary>
+public sealed record DefaultRecipe
+{
+    public string Home { get; init; } = ".vrm";
+    public ulong Seed { get; init; } = 1;
+    public int TrainExamples { get; init; } = 4000;
+    public int TestExamples { get; init; } = 400;
+    public int OodExamples { get; init; } = 400;
+    public ContrastiveOptions Pretrain { get; init; } = new() { Steps = 250, BatchSize = 64 };
+    public SftOptions Sft { get; init; } = new() { Steps = 300, BatchSize = 32 };
+    /// <summary>SFT sees only this many examples: enough to learn the format, not the skill.</summary>
+    public int SftLimit { get; init; } = 1200;
+    public GrpoOptions Grpo { get; init; } = new() { PromptsPerStep = 16, GroupSize = 8, LearningRate = 5e-4, KlBeta = 0.01, MaxNewTokens = 48, WarmupSteps = 5 };
+    public int GrpoSteps { get; init; } = 60;
+    public IReadOnlyList<string> GrpoTasks { get; init; } = [TaskNames.Count];
+    public int EvalLimit { get; init; } = 200;
+
+    public string DataDir => Path.Combine(Home, "data", $"shapesworld-s{Seed}-{TrainExamples}");
+    public string PretrainDir => Path.Combine(Home, "checkpoints", $"pretrain-s{Seed}");
+    public string SftDir => Path.Combine(Home, "checkpoints", $"sft-s{Seed}");
+
+    /// <summary>Generates the data and runs pretraining and SFT unless their folders already exist.</summary>
+    public void Prepare(Action<string> log)
+    {
+        if (!File.Exists(Path.Combine(DataDir, "manifest.json")))
+        {
+            log($"data: generating ShapesWorld ({TrainExamples} train, {TestExamples} test, {OodExamples} ood) into {DataDir}");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            new ShapesWorldGenerator().Write(DataDir, new ShapesWorldRequest(Seed, TaskNames.All,
+                new Dictionary<string, int> { [Splits.Train] = TrainExamples, [Splits.Test] = TestExamples, [Splits.Ood] = OodExamples }));
+            log($"data: done in {clock.Elapsed.TotalSeconds:0.0}s");
+        }
+        else log($"data: reusing {DataDir}");
+
+        if (!File.Exists(Path.Combine(PretrainDir, Checkpoint.ConfigFile)))
+            PretrainStage.Run(DataDir, PretrainDir, Pretrain with { Seed = Seed }, log);
+        else log($"pretrain: reusing {PretrainDir}");
+
+        if (!File.Exists(Path.Combine(SftDir, Checkpoint.ConfigFile)))
+            SftStage.Run(DataDir, PretrainDir, SftDir, Sft with { Seed = Seed }, log, null, SftLimit);
+        else log($"sft: reusing {SftDir}");
+    }
+}
