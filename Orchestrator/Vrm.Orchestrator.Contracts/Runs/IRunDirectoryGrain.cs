@@ -12,7 +12,7 @@ public sealed record RunEntry(
     [property: Id(4)] string? LearnerId);
 
 [GenerateSerializer, Immutable]
-public sealed record RunPage(
+public sealed record RunListPage(
     [property: Id(0)] RunEntry[] Runs,
     // Pass back to get the next page; null on the last page.
     [property: Id(1)] string? NextPageToken,
@@ -35,7 +35,7 @@ public interface IRunDirectoryGrain : IGrainWithStringKey
     Task<RunSnapshot> Submit(RunSpec spec, string? runId);
 
     /// <summary>Oldest first. Empty <paramref name="statuses"/> = all. Bad page size/token → ArgumentException.</summary>
-    Task<RunPage> List(RunStatus[] statuses, int pageSize, string? pageToken);
+    Task<RunListPage> List(RunStatus[] statuses, int pageSize, string? pageToken);
 
     /// <summary>
     /// A learner waiting for work: returns the non-terminal run it already holds (restart), else the oldest

@@ -10,6 +10,11 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using Vrm.Orchestrator.Contracts.Client;
 using Vrm.Orchestrator.Contracts.Runs;
+using Vrm.Orchestrator.Admin;
+using Vrm.Orchestrator.Contracts.Telemetry;
+using Vrm.Orchestrator.Rollouts;
+using Vrm.Orchestrator.Telemetry;
+using Vrm.Orchestrator.Web;
 using Vrm.Orchestrator.Workers;
 
 namespace Vrm.Orchestrator.Hosting;
@@ -89,10 +94,12 @@ public static class OrchestratorHost
 
     /// <summary>
     /// The `vrm orchestrator` process: a silo plus an HTTP/1.1 endpoint with /healthz, /dashboard
-    /// (Orleans dashboard) and /runs/{id} (the run grain's snapshot as JSON).
+    /// (Orleans dashboard), /metrics (Prometheus), /runs/{id} (live run page; JSON at /api/runs/{id}),
+    /// and the AdminService gRPC on its own HTTP/2 port when an admin token is configured.
     /// </summary>
-    public static WebApplication BuildServer(SiloEndpoints endpoints, Action<WorkerRegistryOptions>? registry = null)
+    public static WebApplication BuildServer(SiloEndpoints endpoints, Action<WorkerRegistryOptions>? registry = null, AdminOptions? admin = null)
     {
+        admin ??= AdminOptions.FromEnvironment();
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true);
         QuietOrleans(builder.Logging);
@@ -102,13 +109,13 @@ public static class OrchestratorHost
             ConfigureSilo(s, endpoints, registry);
             s.AddDashboard();
         });
+        builder.Services.AddVrmTelemetry("orchestrator", OrchestratorMetrics.MeterName, RunMetricsBoard.MeterName);
+        AdminServer.Add(builder, admin, endpoints.Cluster);
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/runs/{id}", async (string id, IGrainFactory grains) =>
-        {
-            var run = await grains.GetGrain<IRunGrain>(id).Get();
-            return run.Exists ? Results.Json(run) : Results.NotFound(new { error = $"run '{id}' does not exist" });
-        });
+        app.MapVrmMetrics();
+        RunPage.Map(app);
+        AdminServer.Map(app, admin);
         app.MapOrleansDashboard("/dashboard");
         return app;
     }

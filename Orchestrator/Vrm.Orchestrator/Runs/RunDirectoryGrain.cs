@@ -40,7 +40,7 @@ public sealed class RunDirectoryGrain(
         return snapshot;
     }
 
-    public Task<RunPage> List(RunStatus[] statuses, int pageSize, string? pageToken)
+    public Task<RunListPage> List(RunStatus[] statuses, int pageSize, string? pageToken)
     {
         if (pageSize <= 0 || pageSize > IRunDirectoryGrain.MaxPageSize)
             throw new ArgumentException($"page_size must be in 1..{IRunDirectoryGrain.MaxPageSize} (got {pageSize})");
@@ -51,7 +51,7 @@ public sealed class RunDirectoryGrain(
         var matching = S.Runs.Where(r => filter is null || filter.Contains(r.Status)).ToList();
         var page = matching.Skip(offset).Take(pageSize).ToArray();
         var next = offset + page.Length < matching.Count ? (offset + page.Length).ToString(CultureInfo.InvariantCulture) : null;
-        return Task.FromResult(new RunPage(page, next, matching.Count));
+        return Task.FromResult(new RunListPage(page, next, matching.Count));
     }
 
     public async Task<RunSnapshot?> ClaimPendingRun(string learnerId)
