@@ -11,6 +11,8 @@ rm -rf "$RESULTS"; mkdir -p "$RESULTS"
 # --- system packages the tests use (real Redis, Prometheus, Chromium, kubectl) ---
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
+command -v prometheus >/dev/null || need+=(prometheus)
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
