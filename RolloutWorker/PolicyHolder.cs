@@ -40,6 +40,20 @@ public sealed class PolicyHolder
     /// <summary>Snapshots applied so far (for tests and metrics).</summary>
     public long SwapCount { get; private set; }
 
+    /// <summary>The layout a snapshot of <paramref name="model"/> has (same order and sizes as <see cref="WeightSnapshot.Capture"/>), without copying weights.</summary>
+    public static IReadOnlyList<WeightLayoutEntry> LayoutOf(TorchSharp.torch.nn.Module model)
+    {
+        var layout = new List<WeightLayoutEntry>();
+        long offset = 0;
+        foreach (var (name, t) in model.state_dict().OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            long length = t.numel() * TensorDType.SizeOf(t.dtype);
+            layout.Add(new WeightLayoutEntry(name, TensorDType.NameOf(t.dtype), t.shape, offset, length));
+            offset += length;
+        }
+        return layout;
+    }
+
     /// <summary>Refuses a header for another run, a version not newer than the current or staged one, or a layout that does not fit the model.</summary>
     public void Admit(string runId, WeightSnapshotHeader header)
     {

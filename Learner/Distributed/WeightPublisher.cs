@@ -156,7 +156,7 @@ public sealed class WeightPublisher : IDisposable
     {
         MaxSendMessageSize = 64 << 20,
         MaxReceiveMessageSize = 64 << 20,
-        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, InitialHttp2StreamWindowSize = 32 << 20 },
+        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, InitialHttp2StreamWindowSize = 16 << 20 },
     }));
 
     public void Dispose()

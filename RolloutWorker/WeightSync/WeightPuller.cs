@@ -20,7 +20,7 @@ public sealed class WeightPuller : IDisposable
             MaxReceiveMessageSize = WorkerGrpcHost.MaxMessageBytes,
             MaxSendMessageSize = WorkerGrpcHost.MaxMessageBytes,
             // A pull is one large server stream: a wide receive window keeps the learner from stalling on flow control.
-            HttpHandler = new SocketsHttpHandler { InitialHttp2StreamWindowSize = 32 << 20 },
+            HttpHandler = new SocketsHttpHandler { InitialHttp2StreamWindowSize = 16 << 20 },
         });
         _client = new WeightSource.WeightSourceClient(_channel);
     }
