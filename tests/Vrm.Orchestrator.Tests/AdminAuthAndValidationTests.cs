@@ -32,6 +32,8 @@ public sealed class AdminAuthAndValidationTests(AdminServerFixture server)
     {
         var c = server.Client();
         var running = await c.SubmitRunAsync(new SubmitRunRequest { Spec = Spec("malformed-target"), IdempotencyKey = "malformed-target-" + Guid.NewGuid() });
+        var stopped = await c.SubmitRunAsync(new SubmitRunRequest { Spec = Spec("malformed-stopped"), IdempotencyKey = "malformed-stopped-" + Guid.NewGuid() });
+        await c.StopRunAsync(new StopRunRequest { RunId = stopped.RunId });
         var cases = new List<(string What, Func<Task> Call, StatusCode Expected, string? Field)>();
         var rng = new Random(7);
         for (var i = 0; i < 10; i++)
@@ -45,7 +47,7 @@ public sealed class AdminAuthAndValidationTests(AdminServerFixture server)
             cases.Add(("get unknown", () => c.GetRunAsync(new RunRef { RunId = "no-such-run-" + i }).ResponseAsync, StatusCode.NotFound, null));
             cases.Add(("list bad page size", () => c.ListRunsAsync(new ListRunsRequest { PageSize = 501 + i }).ResponseAsync, StatusCode.InvalidArgument, "page_size"));
             cases.Add(("update lr out of range", () => c.UpdateRunAsync(new UpdateRunRequest { RunId = running.RunId, Overrides = new RunOverrides { LearningRate = -1 - i } }).ResponseAsync, StatusCode.InvalidArgument, "overrides.learning_rate"));
-            cases.Add(("resume a pending run", () => c.ResumeRunAsync(new RunRef { RunId = running.RunId }).ResponseAsync, StatusCode.FailedPrecondition, null));
+            cases.Add(("pause a stopped run", () => c.PauseRunAsync(new RunRef { RunId = stopped.RunId }).ResponseAsync, StatusCode.FailedPrecondition, null));
         }
         Assert.Equal(100, cases.Count);
         foreach (var (what, call, expected, field) in cases)

@@ -21,9 +21,12 @@ public sealed class AdminLifecycleTests(AdminServerFixture server)
         var run = await c.SubmitRunAsync(new SubmitRunRequest { Spec = AdminAuthAndValidationTests.Spec("lifecycle", steps: 100000), IdempotencyKey = "life-" + Guid.NewGuid() });
         Assert.Equal(RunStatus.Pending, run.Status);
 
+        // Other tests of this collection leave PENDING runs behind; the learner claims the oldest, so clear them.
+        foreach (var other in (await c.ListRunsAsync(new ListRunsRequest { Statuses = { RunStatus.Pending }, PageSize = 500 })).Runs.Where(r => r.RunId != run.RunId))
+            await c.StopRunAsync(new StopRunRequest { RunId = other.RunId, Reason = "cleared by lifecycle test" });
         var learner = new SimulatedRunLearner(server.Grains, "learner-life", promptsPerStep: 4, groupSize: 4);
         var learnerTask = learner.RunAsync(TimeSpan.FromMilliseconds(20), cts.Token);
-        await Until(async () => (await c.GetRunAsync(new RunRef { RunId = run.RunId })).Status == RunStatus.Running, cts.Token);
+        await Until(async () => learner.RunId is not null && (await c.GetRunAsync(new RunRef { RunId = run.RunId })).Status == RunStatus.Running, cts.Token);
         Assert.Equal(run.RunId, learner.RunId);
         var workers = Enumerable.Range(0, 2).Select(i => new SimulatedRolloutWorker(server.Grains, run.RunId, $"life-w{i}",
             new SimulatedWorkerOptions(LatencyDistribution.LogNormal(TimeSpan.FromMilliseconds(5), 0.1), HeartbeatInterval: TimeSpan.FromMilliseconds(300)), i)).ToArray();
