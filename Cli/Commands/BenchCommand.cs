@@ -11,6 +11,8 @@ public static class BenchCommand
         // Each benchmark lives in its own file and adds itself here.
         bench.Subcommands.Add(BenchClusterCommand.Create());
         bench.Subcommands.Add(BenchPolicyCommand.Create());
+        bench.Subcommands.Add(BenchWeightPushCommand.Create());
+        bench.Subcommands.Add(BenchLearnCommand.Create());
         return bench;
     }
 }

@@ -19,6 +19,8 @@ public static class WeightChunkWriter
         int chunkBytes = DefaultChunkBytes, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
+        // Let the transport batch chunks instead of flushing after each one.
+        writer.WriteOptions = new WriteOptions(WriteFlags.BufferHint);
         await writer.WriteAsync(new WeightChunk
         {
             Header = new WeightHeader

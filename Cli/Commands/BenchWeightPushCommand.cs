@@ -1,0 +1,206 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Spectre.Console;
+using Vrm.Learner.Distributed;
+using Vrm.Policy;
+using Vrm.RolloutWorker;
+
+namespace Vrm.Cli.Commands;
+
+/// <summary>
+/// <c>vrm bench weight-push</c>: pushes a synthetic snapshot (default 1 GiB) over gRPC WeightSync to 1, 2 and 4 worker
+/// endpoints (real Kestrel servers on loopback, in this process) and compares with raw TCP loopback throughput of the
+/// same bytes measured in the same run. Receivers do the full worker path: copy into one array, incremental SHA-256,
+/// stage. Writes artifacts/bench/cluster-weight-push.json.
+/// </summary>
+public static class BenchWeightPushCommand
+{
+    private static readonly Option<int> SizeMib = new("--size-mib") { Description = "snapshot size in MiB", DefaultValueFactory = _ => 1024 };
+    private static readonly Option<string> WorkerCounts = new("--workers") { Description = "comma-separated worker counts", DefaultValueFactory = _ => "1,2,4" };
+    private static readonly Option<string> ChunkKib = new("--chunk-kib") { Description = "comma-separated gRPC chunk sizes (KiB) to try with 1 worker", DefaultValueFactory = _ => "1024" };
+    private static readonly Option<int> Repeats = new("--repeats") { Description = "repeats of each measurement (the best is reported; all are in the JSON)", DefaultValueFactory = _ => 2 };
+    private static readonly Option<string> Out = new("--out") { Description = "JSON output", DefaultValueFactory = _ => "artifacts/bench/cluster-weight-push.json" };
+
+    public static Command Create()
+    {
+        var cmd = new Command("weight-push", "Weight push over gRPC to 1/2/4 loopback workers vs raw TCP loopback throughput");
+        foreach (var o in new Option[] { SizeMib, WorkerCounts, ChunkKib, Repeats, Out }) cmd.Options.Add(o);
+        cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
+        {
+            int[] counts, chunks;
+            try
+            {
+                counts = ParseList(pr.GetValue(WorkerCounts)!, "--workers");
+                chunks = ParseList(pr.GetValue(ChunkKib)!, "--chunk-kib");
+                if (chunks.Any(c => c > 16 * 1024)) throw new ArgumentException("--chunk-kib: at most 16384 (16 MiB)");
+                if (pr.GetValue(SizeMib) is < 1 or > 2000) throw new ArgumentException("--size-mib: 1..2000 (one array)");
+                if (pr.GetValue(Repeats) < 1) throw new ArgumentException("--repeats: at least 1");
+            }
+            catch (ArgumentException e) { await Console.Error.WriteLineAsync($"vrm bench weight-push: {e.Message}"); return 2; }
+            return await RunAsync(pr.GetValue(SizeMib), counts, chunks, pr.GetValue(Repeats), pr.GetValue(Out)!, ct);
+        });
+        return cmd;
+    }
+
+    private static int[] ParseList(string text, string name) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => int.TryParse(s, out int v) && v > 0 ? v : throw new ArgumentException($"{name}: '{s}' is not a positive integer")).ToArray();
+
+    private sealed record Measurement(string Transport, int Workers, int ChunkKib, double[] Seconds, double BestSeconds, double MiBPerSecondPerWorker, double AggregateMiBPerSecond);
+
+    private static async Task<int> RunAsync(int sizeMib, int[] workerCounts, int[] chunkKibs, int repeats, string outPath, CancellationToken ct)
+    {
+        long bytes = (long)sizeMib << 20;
+        AnsiConsole.MarkupLine($"[grey]synthetic snapshot: {sizeMib} MiB; receivers in this process (Kestrel on 127.0.0.1); {Environment.ProcessorCount} cores shared by sender and receivers[/]");
+        var snapshot = Synthetic(bytes);
+        var results = new List<Measurement>();
+
+        // --- raw TCP loopback: the same bytes through one socket pair, same chunking ---
+        var tcp = new List<double>();
+        for (int r = 0; r < repeats; r++) tcp.Add(await RawTcpSecondsAsync(snapshot.Payload, chunkKibs[0] << 10, ct));
+        results.Add(Make("raw-tcp", 1, chunkKibs[0], tcp, bytes));
+
+        // --- gRPC WeightSync: full worker receive path (copy, incremental SHA-256, stage) ---
+        int maxWorkers = workerCounts.Max();
+        var holders = Enumerable.Range(0, maxWorkers).Select(i => new PolicyHolder("bench", null, 0)).ToArray();
+        var hosts = new List<WebApplication>();
+        try
+        {
+            for (int i = 0; i < maxWorkers; i++)
+                hosts.Add(await WorkerGrpcHost.StartAsync(0, new WorkerIdentity($"bench-{i}"), holders[i], loopbackOnly: true, cancellationToken: ct));
+            var targets = hosts.Select((h, i) => new WeightSyncTarget($"bench-{i}", new Uri($"http://127.0.0.1:{WorkerGrpcHost.BoundPort(h)}"))).ToArray();
+            long version = 0;
+
+            async Task<Measurement> Grpc(int workers, int chunkKib)
+            {
+                using var publisher = new WeightPublisher(options: new WeightPublisherOptions { MaxAttempts = 1, ChunkBytes = chunkKib << 10 });
+                var seconds = new List<double>();
+                for (int r = 0; r < repeats; r++)
+                {
+                    var versioned = WeightSnapshot.FromParts(snapshot.Header with { Version = ++version }, snapshot.PayloadArray);
+                    var result = await publisher.PushAsync(versioned, "bench", targets.Take(workers).ToArray(), ct);
+                    if (!result.AllSucceeded)
+                        throw new InvalidOperationException($"push to {workers} workers failed: {string.Join("; ", result.Failed.Select(f => $"{f.WorkerId}: {f.Error}"))}");
+                    seconds.Add(result.TotalSeconds);
+                    foreach (var h in holders) h.SwapStaged(); // drops the staged payload (no model): frees the memory
+                    GC.Collect();
+                }
+                return Make("grpc", workers, chunkKib, seconds, bytes);
+            }
+
+            foreach (int chunk in chunkKibs) results.Add(await Grpc(1, chunk));
+            int bestChunk = results.Where(m => m.Transport == "grpc").MaxBy(m => m.MiBPerSecondPerWorker)!.ChunkKib;
+            foreach (int w in workerCounts.Where(w => w != 1)) results.Add(await Grpc(w, bestChunk));
+
+            // The other direction for comparison: workers pull from the learner's WeightSource (Kestrel sends, HttpClient
+            // receives), the path a late-joining worker takes. Same receive path (copy + incremental SHA-256 + stage).
+            var source = new WeightSourceServer(bestChunk << 10);
+            await using var learner = await WeightSourceHost.StartAsync(0, source, loopbackOnly: true, cancellationToken: ct);
+            var pullers = Enumerable.Range(0, maxWorkers).Select(_ => new Vrm.RolloutWorker.WeightSync.WeightPuller(WeightSourceHost.LoopbackAddress(learner))).ToArray();
+            try
+            {
+                foreach (int w in workerCounts)
+                {
+                    var seconds = new List<double>();
+                    for (int r = 0; r < repeats; r++)
+                    {
+                        source.SetCurrent(WeightSnapshot.FromParts(snapshot.Header with { Version = ++version }, snapshot.PayloadArray), "bench");
+                        var clock = Stopwatch.StartNew();
+                        await Task.WhenAll(Enumerable.Range(0, w).Select(i => Task.Run(() => pullers[i].PullAsync(holders[i], ct), ct)));
+                        seconds.Add(clock.Elapsed.TotalSeconds);
+                        foreach (var h in holders) h.SwapStaged();
+                        GC.Collect();
+                    }
+                    results.Add(Make("grpc-pull", w, bestChunk, seconds, bytes));
+                }
+            }
+            finally { foreach (var p in pullers) p.Dispose(); }
+        }
+        finally
+        {
+            foreach (var h in hosts) { await h.StopAsync(); await h.DisposeAsync(); }
+        }
+
+        // --- report ---
+        var rawRate = results[0].MiBPerSecondPerWorker;
+        var table = new Table().AddColumns("transport", "workers", "chunk KiB", "best s", "MiB/s per worker", "aggregate MiB/s", "vs raw TCP");
+        foreach (var m in results)
+            table.AddRow(m.Transport, m.Workers.ToString(), m.ChunkKib.ToString(), m.BestSeconds.ToString("F2"), m.MiBPerSecondPerWorker.ToString("F0"),
+                m.AggregateMiBPerSecond.ToString("F0"), (m.MiBPerSecondPerWorker / rawRate).ToString("F2"));
+        AnsiConsole.Write(table);
+        var oneWorker = results.Where(m => m.Transport == "grpc" && m.Workers == 1).Max(m => m.MiBPerSecondPerWorker);
+        double ratio = oneWorker / rawRate;
+        AnsiConsole.MarkupLine($"one-worker gRPC / raw TCP = {ratio:F2} (bar ≥ 0.50: {(ratio >= 0.5 ? "[green]met[/]" : "[red]not met[/]")})");
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+        await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(new
+        {
+            benchmark = "cluster-weight-push",
+            size_bytes = bytes,
+            receivers = "in-process Kestrel servers on 127.0.0.1 (same process as the sender)",
+            receive_path = "WeightStreamReceiver: copy into one array + incremental SHA-256 + stage",
+            cores = Environment.ProcessorCount,
+            repeats,
+            one_worker_ratio_vs_raw_tcp = ratio,
+            bar = 0.5,
+            bar_met = ratio >= 0.5,
+            measurements = results,
+        }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }), ct);
+        AnsiConsole.MarkupLine($"[grey]wrote {outPath}[/]");
+        return 0;
+    }
+
+    private static Measurement Make(string transport, int workers, int chunkKib, List<double> seconds, long bytes)
+    {
+        double best = seconds.Min();
+        double perWorker = bytes / (double)(1 << 20) / best;
+        return new Measurement(transport, workers, chunkKib, seconds.ToArray(), best, perWorker, perWorker * workers);
+    }
+
+    private sealed record SyntheticSnapshot(WeightSnapshotHeader Header, byte[] PayloadArray)
+    {
+        public ReadOnlyMemory<byte> Payload => PayloadArray;
+    }
+
+    /// <summary>Random bytes (incompressible, like weights) as one U8 tensor, with the real header and SHA-256.</summary>
+    private static SyntheticSnapshot Synthetic(long bytes)
+    {
+        var payload = GC.AllocateUninitializedArray<byte>((int)bytes);
+        new Random(1234).NextBytes(payload);
+        var header = new WeightSnapshotHeader(0, [new WeightLayoutEntry("synthetic", "U8", [bytes], 0, bytes)], bytes,
+            Convert.ToHexStringLower(SHA256.HashData(payload)));
+        return new SyntheticSnapshot(header, payload);
+    }
+
+    /// <summary>One socket pair on loopback: the sender writes the payload in chunks, the receiver reads into a reused buffer.</summary>
+    private static async Task<double> RawTcpSecondsAsync(ReadOnlyMemory<byte> payload, int chunk, CancellationToken ct)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var receive = Task.Run(async () =>
+        {
+            using var server = await listener.AcceptSocketAsync(ct);
+            var buffer = new byte[chunk];
+            long total = 0;
+            int n;
+            while ((n = await server.ReceiveAsync(buffer, SocketFlags.None, ct)) > 0) total += n;
+            return total;
+        }, ct);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await client.ConnectAsync(IPAddress.Loopback, port, ct);
+        var clock = Stopwatch.StartNew();
+        for (int offset = 0; offset < payload.Length; offset += chunk)
+            await client.SendAsync(payload.Slice(offset, Math.Min(chunk, payload.Length - offset)), SocketFlags.None, ct);
+        client.Shutdown(SocketShutdown.Send);
+        long received = await receive;
+        double seconds = clock.Elapsed.TotalSeconds;
+        if (received != payload.Length) throw new InvalidOperationException($"raw TCP: received {received} of {payload.Length} bytes");
+        return seconds;
+    }
+}
