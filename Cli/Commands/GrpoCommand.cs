@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Vrm.Learner.Grpo;
+using Vrm.Learner.Stages;
 
 namespace Vrm.Cli.Commands;
 
@@ -7,35 +8,38 @@ namespace Vrm.Cli.Commands;
 public static class GrpoCommand
 {
     /// <summary>The GRPO knobs shared by <c>vrm grpo</c>, <c>vrm train</c> and <c>vrm bench learn</c>.</summary>
-    public sealed class Knobs
+    public sealed class Knobs(GrpoOptions? defaults = null, int defaultSteps = 100)
     {
-        public readonly Option<int> Steps = new("--steps") { Description = "GRPO steps", DefaultValueFactory = _ => 100 };
-        public readonly Option<int> Prompts = new("--prompts-per-step") { Description = "B: prompts per step", DefaultValueFactory = _ => new GrpoOptions().PromptsPerStep };
-        public readonly Option<int> Group = new("--group-size") { Description = "G: completions per prompt", DefaultValueFactory = _ => new GrpoOptions().GroupSize };
-        public readonly Option<double> Lr = new("--lr") { DefaultValueFactory = _ => new GrpoOptions().LearningRate };
-        public readonly Option<double> Beta = new("--kl-beta") { Description = "β of the k3 KL to the reference; 0 drops the reference", DefaultValueFactory = _ => new GrpoOptions().KlBeta };
-        public readonly Option<double> ClipLow = new("--clip-low") { DefaultValueFactory = _ => new GrpoOptions().ClipLow };
-        public readonly Option<double> ClipHigh = new("--clip-high") { Description = "ε_high (DAPO clip-higher: 0.28)", DefaultValueFactory = _ => new GrpoOptions().ClipHigh };
-        public readonly Option<AdvantageMode> Advantage = new("--advantage") { Description = "group | none | batch", DefaultValueFactory = _ => new GrpoOptions().Advantage };
-        public readonly Option<LossAggregation> Aggregation = new("--loss-agg") { Description = "TokenMean | SeqMeanTokenMean | SeqMeanTokenSumNorm", DefaultValueFactory = _ => new GrpoOptions().Aggregation };
+        private static GrpoOptions Fallback => new DefaultRecipe().Grpo;
+
+        public readonly Option<int> Steps = new("--steps") { Description = "GRPO steps", DefaultValueFactory = _ => defaultSteps };
+        public readonly Option<int> Prompts = new("--prompts-per-step") { Description = "B: prompts per step", DefaultValueFactory = _ => (defaults ?? Fallback).PromptsPerStep };
+        public readonly Option<int> Group = new("--group-size") { Description = "G: completions per prompt", DefaultValueFactory = _ => (defaults ?? Fallback).GroupSize };
+        public readonly Option<double> Lr = new("--lr") { DefaultValueFactory = _ => (defaults ?? Fallback).LearningRate };
+        public readonly Option<double> Beta = new("--kl-beta") { Description = "β of the k3 KL to the reference; 0 drops the reference", DefaultValueFactory = _ => (defaults ?? Fallback).KlBeta };
+        public readonly Option<double> ClipLow = new("--clip-low") { DefaultValueFactory = _ => (defaults ?? Fallback).ClipLow };
+        public readonly Option<double> ClipHigh = new("--clip-high") { Description = "ε_high (DAPO clip-higher: 0.28)", DefaultValueFactory = _ => (defaults ?? Fallback).ClipHigh };
+        public readonly Option<AdvantageMode> Advantage = new("--advantage") { Description = "group | none | batch", DefaultValueFactory = _ => (defaults ?? Fallback).Advantage };
+        public readonly Option<LossAggregation> Aggregation = new("--loss-agg") { Description = "TokenMean | SeqMeanTokenMean | SeqMeanTokenSumNorm", DefaultValueFactory = _ => (defaults ?? Fallback).Aggregation };
         public readonly Option<int> Mu = new("--policy-iterations") { Description = "μ updates per batch", DefaultValueFactory = _ => 1 };
+        public readonly Option<int> Warmup = new("--warmup-steps") { DefaultValueFactory = _ => (defaults ?? Fallback).WarmupSteps };
         public readonly Option<bool> Dynamic = new("--dynamic-sampling") { Description = "Drop zero-variance groups and refill (DAPO)" };
-        public readonly Option<double> Temperature = new("--temperature") { DefaultValueFactory = _ => new GrpoOptions().Temperature };
-        public readonly Option<int> MaxNew = new("--max-new-tokens") { DefaultValueFactory = _ => new GrpoOptions().MaxNewTokens };
+        public readonly Option<double> Temperature = new("--temperature") { DefaultValueFactory = _ => (defaults ?? Fallback).Temperature };
+        public readonly Option<int> MaxNew = new("--max-new-tokens") { DefaultValueFactory = _ => (defaults ?? Fallback).MaxNewTokens };
         public readonly Option<ulong> Seed = new("--seed") { DefaultValueFactory = _ => 1UL };
         public readonly Option<int> EvalEvery = new("--eval-every") { Description = "Evaluate test/ood every E steps (0: before and after only)", DefaultValueFactory = _ => 0 };
         public readonly Option<int> EvalLimit = new("--eval-limit") { Description = "Examples per split in evaluations", DefaultValueFactory = _ => 200 };
         public readonly Option<int> CheckpointEvery = new("--checkpoint-every") { Description = "Checkpoint every K steps (0: at the end)", DefaultValueFactory = _ => 25 };
         public readonly Option<string[]> Tasks = new("--task") { Description = "Tasks to train on (repeatable)", DefaultValueFactory = _ => ["count"], AllowMultipleArgumentsPerToken = true };
 
-        public IEnumerable<Option> All => [Steps, Prompts, Group, Lr, Beta, ClipLow, ClipHigh, Advantage, Aggregation, Mu, Dynamic, Temperature, MaxNew, Seed, EvalEvery, EvalLimit, CheckpointEvery, Tasks];
+        public IEnumerable<Option> All => [Warmup, Steps, Prompts, Group, Lr, Beta, ClipLow, ClipHigh, Advantage, Aggregation, Mu, Dynamic, Temperature, MaxNew, Seed, EvalEvery, EvalLimit, CheckpointEvery, Tasks];
 
         public GrpoOptions Grpo(ParseResult pr) => new()
         {
             PromptsPerStep = pr.GetValue(Prompts), GroupSize = pr.GetValue(Group), LearningRate = pr.GetValue(Lr),
             KlBeta = pr.GetValue(Beta), ClipLow = pr.GetValue(ClipLow), ClipHigh = pr.GetValue(ClipHigh),
             Advantage = pr.GetValue(Advantage), Aggregation = pr.GetValue(Aggregation), PolicyIterations = pr.GetValue(Mu),
-            DynamicSampling = pr.GetValue(Dynamic), Temperature = pr.GetValue(Temperature), MaxNewTokens = pr.GetValue(MaxNew),
+            DynamicSampling = pr.GetValue(Dynamic), WarmupSteps = pr.GetValue(Warmup), Temperature = pr.GetValue(Temperature), MaxNewTokens = pr.GetValue(MaxNew),
         };
 
         public GrpoRunOptions Run(ParseResult pr, string init, string data, string runDir) => new()

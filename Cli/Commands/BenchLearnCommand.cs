@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Text.Json;
+using Vrm.Learner.Evaluation;
+using Vrm.Learner.Grpo;
+using Vrm.Learner.Reporting;
+using Vrm.Learner.Stages;
+
+namespace Vrm.Cli.Commands;
+
+/// <summary>
+/// <c>vrm bench learn</c>: does GRPO make the VRM reason better? From the default recipe's SFT checkpoint
+/// (trained on a deliberately small set), GRPO on the count task for N steps, one run per seed; prints
+/// before/after accuracy and format rate on test and ood and a summary of the reward curve; writes JSON.
+/// </summary>
+public static class BenchLearnCommand
+{
+    public static Command Create()
+    {
+        var recipe = new DefaultRecipe();
+        var knobs = new GrpoCommand.Knobs();
+        var seeds = new Option<ulong[]>("--seeds") { Description = "One GRPO run per seed (each with its own data, pretraining and SFT)", DefaultValueFactory = _ => [1UL], AllowMultipleArgumentsPerToken = true };
+        var home = new Option<string>("--home") { DefaultValueFactory = _ => recipe.Home };
+        var outPath = new Option<string>("--out") { DefaultValueFactory = _ => "artifacts/bench/learn.json" };
+        var cmd = new Command("learn", "Benchmark learning: SFT checkpoint → GRPO on count; before/after on test and ood per seed");
+        foreach (var o in knobs.All.Concat([seeds, home, outPath])) cmd.Options.Add(o); // --seed and --task are overridden per run
+        cmd.SetAction((ParseResult pr) => TrainingCommands.Guard("bench learn", () =>
+        {
+            var results = new List<object>();
+            var rows = new List<(ulong Seed, EvalRow? TestB, EvalRow? TestA, EvalRow? OodB, EvalRow? OodA, double Minutes, double R0, double R1)>();
+            foreach (var seed in pr.GetValue(seeds)!)
+            {
+                var r = recipe with { Home = pr.GetValue(home)!, Seed = seed };
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                r.Prepare(Console.WriteLine);
+                var prepMinutes = clock.Elapsed.TotalMinutes;
+                var options = knobs.Run(pr, r.SftDir, r.DataDir, Path.Combine(r.Home, "bench-learn", $"seed-{seed}-{DateTime.UtcNow:yyyyMMddHHmmss}")) with
+                {
+                    Seed = seed, Tasks = r.GrpoTasks, Resume = false, CheckpointEvery = 0,
+                };
+                var grpoClock = System.Diagnostics.Stopwatch.StartNew();
+                GrpoRunResult result;
+                using (var run = new GrpoRun(options, Console.WriteLine)) result = run.Execute();
+                double grpoMinutes = grpoClock.Elapsed.TotalMinutes;
+                EvalRow? Find(IReadOnlyList<EvalRow> list, string split) => list.FirstOrDefault(x => x.Split == split && x.Task == "count");
+                var rewards = result.Steps.Select(s => s["reward_mean"]).ToList();
+                int k = Math.Max(1, rewards.Count / 10);
+                double r0 = rewards.Take(k).DefaultIfEmpty(double.NaN).Average(), r1 = rewards.TakeLast(k).DefaultIfEmpty(double.NaN).Average();
+                rows.Add((seed, Find(result.Before, "test"), Find(result.After, "test"), Find(result.Before, "ood"), Find(result.After, "ood"), grpoMinutes, r0, r1));
+                results.Add(new { seed, prepare_minutes = prepMinutes, grpo_minutes = grpoMinutes, steps = result.Steps.Count, before = result.Before, after = result.After,
+                    reward_first_tenth = r0, reward_last_tenth = r1, run_dir = Path.GetFullPath(result.RunDir) });
+                EvalTable.Print(result.After, result.Before, $"seed {seed}: before (SFT) / after (GRPO)");
+            }
+            Console.WriteLine();
+            Console.WriteLine("seed | test acc before → after (Δ) | test format after | ood acc before → after (Δ) | reward first→last tenth | GRPO minutes");
+            foreach (var x in rows)
+                Console.WriteLine($"{x.Seed,4} | {x.TestB?.Accuracy:P1} → {x.TestA?.Accuracy:P1} ({(x.TestA?.Accuracy - x.TestB?.Accuracy) * 100:+0.0;-0.0}) | {x.TestA?.FormatRate:P1} | " +
+                                  $"{x.OodB?.Accuracy:P1} → {x.OodA?.Accuracy:P1} ({(x.OodA?.Accuracy - x.OodB?.Accuracy) * 100:+0.0;-0.0}) | {x.R0:0.000} → {x.R1:0.000} | {x.Minutes:0.0}");
+            var path = pr.GetValue(outPath)!;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            File.WriteAllText(path, JsonSerializer.Serialize(new { benchmark = "learn", runs = results }, new JsonSerializerOptions { WriteIndented = true }));
+            Console.WriteLine($"wrote {path}");
+        }));
+        return cmd;
+    }
+}
