@@ -11,12 +11,12 @@ public static class EvalTable
     {
         var table = new Table().Title(title).Border(TableBorder.Rounded);
         table.AddColumn("split"); table.AddColumn("task"); table.AddColumn(new TableColumn("n").RightAligned());
-        if (before is not null) table.AddColumn(new TableColumn("accuracy before").RightAligned());
-        table.AddColumn(new TableColumn(before is null ? "accuracy" : "accuracy after").RightAligned());
+        if (before is not null) table.AddColumn(new TableColumn("acc before").RightAligned());
+        table.AddColumn(new TableColumn(before is null ? "accuracy" : "acc after").RightAligned());
         if (before is not null) table.AddColumn(new TableColumn("Δ").RightAligned());
-        if (before is not null) table.AddColumn(new TableColumn("format before").RightAligned());
-        table.AddColumn(new TableColumn(before is null ? "format rate" : "format after").RightAligned());
-        table.AddColumn(new TableColumn("mean length").RightAligned());
+        if (before is not null) table.AddColumn(new TableColumn("fmt before").RightAligned());
+        table.AddColumn(new TableColumn(before is null ? "format rate" : "fmt after").RightAligned());
+        table.AddColumn(new TableColumn("length").RightAligned());
         foreach (var r in rows)
         {
             var cells = new List<string> { r.Split, r.Task, r.Count.ToString() };

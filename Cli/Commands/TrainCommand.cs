@@ -34,6 +34,8 @@ public static class TrainCommand
             int n = pr.GetValue(workers);
             if (n < 1) { Console.Error.WriteLine("vrm train: --workers must be >= 1"); return 2; }
             var clock = Stopwatch.StartNew();
+            // One process hosts every role: keep the console for progress, not for per-request framework logs.
+            Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Error");
             try
             {
                 await RunOnTorchThread(() => r.Prepare(Console.WriteLine));

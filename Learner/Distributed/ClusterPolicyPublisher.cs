@@ -12,9 +12,10 @@ public sealed class ClusterPolicyPublisher(WeightSourceServer source, WeightPubl
 {
     public WeightPushResult? LastPush { get; private set; }
 
-    public double Publish(string runId, WeightSnapshot snapshot)
+    public double Publish(string runId, WeightSnapshot snapshot, bool push = true)
     {
         source.SetCurrent(snapshot, runId);
+        if (!push) return 0;
         var result = publisher.PushAsync(snapshot, runId, CancellationToken.None).GetAwaiter().GetResult();
         LastPush = result;
         foreach (var failed in result.Failed)

@@ -11,8 +11,11 @@ namespace Vrm.Learner.Distributed;
 /// <summary>How the learner ships a new policy version to the rollout workers (push + make it pullable).</summary>
 public interface IPolicyPublisher
 {
-    /// <summary>Makes <paramref name="snapshot"/> the current version: serves it to pulls and pushes it to every worker. Returns the push's wall seconds.</summary>
-    double Publish(string runId, WeightSnapshot snapshot);
+    /// <summary>
+    /// Makes <paramref name="snapshot"/> the current version: serves it to pulls and, when <paramref name="push"/>,
+    /// pushes it to every worker. Returns the push's wall seconds.
+    /// </summary>
+    double Publish(string runId, WeightSnapshot snapshot, bool push = true);
 }
 
 /// <summary>
@@ -53,8 +56,15 @@ public sealed class LearnerNode(IGrainFactory grains, IPolicyPublisher publisher
         run.CheckpointSaved += (dir, step, version) =>
             Call(() => runGrain.AddCheckpoint(new CheckpointInfo(step, version, Path.GetFullPath(dir), DateTimeOffset.UtcNow)), CancellationToken.None);
 
-        // Version 0 (or the resumed version) must be on the workers before the first assignment.
-        if (GrpoRun.LatestCheckpoint(runDir) is null) lastSyncSeconds = PublishVersion(runId, run.Policy, 0);
+        // The starting version must be pullable before the first assignment: workers start from the init
+        // checkpoint (version 0) or pull it; after a resume they are behind and pull the resumed version.
+        bool resuming = GrpoRun.LatestCheckpoint(runDir) is not null;
+        if (!resuming) PublishVersion(runId, run.Policy, 0, push: false);
+        run.Resumed += (step, version) =>
+        {
+            lastSyncSeconds = PublishVersion(runId, run.Policy, version);
+            log($"learner: resumed run {runId} at step {step}, version {version} published");
+        };
         long configVersion = control.ConfigVersion;
         bool stoppedByOperator = false;
 
@@ -108,11 +118,11 @@ public sealed class LearnerNode(IGrainFactory grains, IPolicyPublisher publisher
         return result;
     }
 
-    private double PublishVersion(string runId, VrmModel model, long version)
+    private double PublishVersion(string runId, VrmModel model, long version, bool push = true)
     {
         var clock = Stopwatch.StartNew();
         var snapshot = WeightSnapshot.Capture(model, version);
-        publisher.Publish(runId, snapshot);
+        publisher.Publish(runId, snapshot, push);
         return clock.Elapsed.TotalSeconds;
     }
 

@@ -70,6 +70,7 @@ public sealed class GrpoRun : IDisposable
         {
             var state = LoadCheckpoint(latest);
             resumedAt = state.Step;
+            Resumed?.Invoke(state.Step, state.PolicyVersion);
             _log($"grpo: resumed from {latest} at step {state.Step} (policy version {state.PolicyVersion})");
         }
         var beforePath = Path.Combine(_o.RunDir, "eval-before.json");
@@ -131,6 +132,9 @@ public sealed class GrpoRun : IDisposable
             rows.AddRange(Evaluator.Run(Policy, set, Tokenizer, _o.Grpo.MaxNewTokens).Rows);
         return rows;
     }
+
+    /// <summary>Raised when Execute has restored a checkpoint (step, policy version), before the first new step.</summary>
+    public event Action<int, long>? Resumed;
 
     /// <summary>Raised after every checkpoint with its folder, step and policy version.</summary>
     public event Action<string, int, long>? CheckpointSaved;
