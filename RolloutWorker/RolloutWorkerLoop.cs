@@ -51,6 +51,8 @@ public sealed class RolloutWorkerLoop
 
     public long AssignmentsCompleted => Interlocked.Read(ref _completed);
     public long GeneratedTokens => Interlocked.Read(ref _tokens);
+    /// <summary>The assignment being sampled right now, if any.</summary>
+    public string? CurrentAssignmentId => _currentAssignment;
     /// <summary>Set by a Drain directive or by cancellation.</summary>
     public bool Draining => _drainRequested;
 
