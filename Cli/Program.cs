@@ -14,5 +14,6 @@ root.Subcommands.Add(TrainingCommands.Sft());
 root.Subcommands.Add(TrainingCommands.Eval());
 root.Subcommands.Add(GrpoCommand.Create());
 root.Subcommands.Add(RewardCommand.Create());
+root.Subcommands.Add(WorkerCommand.Create());
 root.Subcommands.Add(AdminCommand.Create());
 return await root.Parse(args).InvokeAsync();
