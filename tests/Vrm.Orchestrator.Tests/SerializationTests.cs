@@ -49,6 +49,11 @@ public class SerializationTests(EmbeddedSilo silo)
         [typeof(WorkerStats)] = new WorkerStats(5, 500, "run/0/1"),
         [typeof(WorkerInfo)] = new WorkerInfo("w1", new WorkerCapabilities("cpu", "http://x:7100", 4), WorkerLiveness.Draining, 3, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, new WorkerStats(1, 2, null)),
         [typeof(HeartbeatReply)] = new HeartbeatReply(WorkerDirective.Drain, TimeSpan.FromSeconds(5)),
+        [typeof(RunOverrides)] = new RunOverrides(LearningRate: 3e-5, MaxStaleness: 2),
+        [typeof(RunControl)] = new RunControl(RunStatus.Paused, 4, 2, new RunOverrides(Temperature: 0.7), "learner-1"),
+        [typeof(RunEntry)] = new RunEntry("r1", "count", RunStatus.Running, DateTimeOffset.UnixEpoch, "learner-1"),
+        [typeof(RunListPage)] = new RunListPage([new RunEntry("r2", "n", RunStatus.Pending, DateTimeOffset.UnixEpoch, null)], "next", 7),
+        [typeof(RunEvent)] = new RunEvent(9, DateTimeOffset.UnixEpoch, "paused", "by operator", RunStatus.Paused),
     };
 
     [Fact]
