@@ -96,6 +96,25 @@ public sealed class RolloutWorkerLoopTests(WorkerClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Worker_without_weights_pulls_the_learners_current_version_when_the_scheduler_says_it_is_too_old()
+    {
+        const string run = "run-late";
+        using var b = TinyPolicy.Create(seed: 2);
+        var source = new WeightSourceServer();
+        source.SetCurrent(WeightSnapshot.Capture(b, 2), run);
+        await using var learner = await WeightSourceHost.StartAsync(0, source, loopbackOnly: true);
+        var scheduler = cluster.Client.GetGrain<IRolloutSchedulerGrain>(run);
+        await scheduler.EnqueueStep(new StepRequest(0, [6, 7], 2, 2, new SamplingParams(1f, 1f, 6, 5)));
+
+        // Joins late with no usable weights (version -1): the lease says VersionTooOld, the worker pulls v2 and samples with it.
+        await using var worker = await cluster.StartWorkerAsync("late-w1", run, version: PolicyHolder.NoVersion, learner: WeightSourceHost.LoopbackAddress(learner));
+        var step = await WaitForStep(scheduler, 0, TimeSpan.FromSeconds(60));
+        Assert.All(step.Groups, g => Assert.Equal(2, g.PolicyVersion));
+        Assert.Equal(2, worker.Holder.Version);
+        Assert.Equal(1, source.PullCount);
+    }
+
+    [Fact]
     public async Task Registry_drain_directive_stops_the_worker()
     {
         const string run = "run-directive";

@@ -47,9 +47,9 @@ public sealed class WorkerClusterFixture : IAsyncLifetime
         if (_dataDir is not null) Directory.Delete(_dataDir, recursive: true);
     }
 
-    public Task<RolloutWorkerHost> StartWorkerAsync(string workerId, string runId, int seed = 1, long version = 0) =>
+    public Task<RolloutWorkerHost> StartWorkerAsync(string workerId, string runId, int seed = 1, long version = 0, Uri? learner = null) =>
         RolloutWorkerHost.StartAsync(Client, workerId, runId, 0, "127.0.0.1", loopbackOnly: true, TinyPolicy.Create(seed), version,
-            Data, Tokenizer, RewardAddress, learnerAddress: null, maxBatch: 16,
+            Data, Tokenizer, RewardAddress, learnerAddress: learner, maxBatch: 16,
             tune: o => o with { MaxIdleWait = TimeSpan.FromMilliseconds(100), HeartbeatPeriod = TimeSpan.FromMilliseconds(500) });
 
     public static int FreePort()
