@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
+using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
@@ -15,7 +16,8 @@ namespace Vrm.Cli.Commands;
 /// <summary>
 /// <c>vrm admin …</c>: the AdminService from a terminal. Endpoint and token from --url/--token, else
 /// VRM_ADMIN_URL (default http://127.0.0.1:7000) and VRM_ADMIN_TOKEN. Tables by default, --json for
-/// scripts (one JSON document per answer; one per line for watch). Exit codes: 0 ok, 2 bad input,
+/// scripts (one JSON document per answer; one per line for watch/events): the proto3 JSON mapping (camelCase
+/// names, enums by name, defaults included) except that 64-bit integers are JSON numbers. Exit codes: 0 ok, 2 bad input,
 /// 3 unauthenticated, 4 not found, 5 illegal transition, 1 anything else.
 /// </summary>
 public static class AdminCommand
@@ -25,6 +27,62 @@ public static class AdminCommand
     private static readonly Option<bool> Json = new("--json") { Description = "print JSON instead of tables", Recursive = true };
 
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+    // Relaxed escaping: config_json and reasons are printed as written, not as \u0022 runs.
+    private static readonly JsonSerializerOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// The --json form of an answer. Proto3's JSON mapping writes int64 as strings (for JavaScript's 53-bit
+    /// numbers); for scripts a step, a version, a request id or a millisecond timestamp is a number (jq
+    /// arithmetic, GetInt64), and none of ours come near 2^53. The message's descriptor decides which fields
+    /// are 64-bit, so a string field whose text happens to be digits (a run id, a name) stays a string.
+    /// </summary>
+    public static string ToJson(IMessage message)
+    {
+        var node = JsonNode.Parse(Formatter.Format(message))!;
+        Int64AsNumbers(message.Descriptor, node);
+        return node.ToJsonString(Compact);
+    }
+
+    private static void Int64AsNumbers(MessageDescriptor descriptor, JsonNode? node)
+    {
+        if (node is not JsonObject obj) return; // e.g. a well-known type with a scalar JSON form
+        foreach (var field in descriptor.Fields.InDeclarationOrder())
+        {
+            if (!obj.TryGetPropertyValue(field.JsonName, out var value) || value is null) continue;
+            if (field.IsMap)
+            {
+                // Map keys are JSON strings whatever their type; only the values (field 2 of the entry) convert.
+                if (value is not JsonObject map) continue;
+                var valueField = field.MessageType.FindFieldByNumber(2);
+                foreach (var key in map.Select(kv => kv.Key).ToList())
+                    if (Int64AsNumber(valueField, map[key]) is { } n) map[key] = n;
+            }
+            else if (field.IsRepeated)
+            {
+                if (value is not JsonArray items) continue;
+                for (var i = 0; i < items.Count; i++)
+                    if (Int64AsNumber(field, items[i]) is { } n) items[i] = n;
+            }
+            else if (Int64AsNumber(field, value) is { } n) obj[field.JsonName] = n;
+        }
+    }
+
+    /// <summary>The number replacing a 64-bit integer's string, or null when the value stays (nested messages are converted in place).</summary>
+    private static JsonNode? Int64AsNumber(FieldDescriptor field, JsonNode? value)
+    {
+        switch (field.FieldType)
+        {
+            case FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64:
+                return value is JsonValue sv && sv.TryGetValue<string>(out var s) && long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) ? JsonValue.Create(l) : null;
+            case FieldType.UInt64 or FieldType.Fixed64:
+                return value is JsonValue uv && uv.TryGetValue<string>(out var u) && ulong.TryParse(u, NumberStyles.None, CultureInfo.InvariantCulture, out var ul) ? JsonValue.Create(ul) : null;
+            case FieldType.Message:
+                Int64AsNumbers(field.MessageType, value);
+                return null;
+            default:
+                return null;
+        }
+    }
 
     public static Command Create()
     {
@@ -107,7 +165,7 @@ public static class AdminCommand
             if (!json) Console.WriteLine(string.Join(" ", new[] { "step".PadLeft(6) }.Concat(columns.Select(k => Short(k).PadLeft(10)))));
             await foreach (var point in call.ResponseStream.ReadAllAsync(ct))
             {
-                if (json) Console.WriteLine(Formatter.Format(point));
+                if (json) Console.WriteLine(ToJson(point));
                 else Console.WriteLine(string.Join(" ", new[] { point.Step.ToString(CultureInfo.InvariantCulture).PadLeft(6) }
                     .Concat(columns.Select(k => (point.Values.TryGetValue(k, out var v) ? v.ToString("G4", CultureInfo.InvariantCulture) : "-").PadLeft(10)))));
             }
@@ -124,7 +182,7 @@ public static class AdminCommand
         {
             using var call = c.StreamEvents(new StreamEventsRequest { RunId = pr.GetValue(runId)!, AfterSequence = pr.GetValue(after), Follow = !pr.GetValue(noFollow) }, cancellationToken: ct);
             await foreach (var e in call.ResponseStream.ReadAllAsync(ct))
-                Console.WriteLine(json ? Formatter.Format(e) : $"{e.Sequence,4} {DateTimeOffset.FromUnixTimeMilliseconds(e.AtUnixMs):HH:mm:ss} {e.Status,-9} {e.Kind,-22} {e.Message}");
+                Console.WriteLine(json ? ToJson(e) : $"{e.Sequence,4} {DateTimeOffset.FromUnixTimeMilliseconds(e.AtUnixMs):HH:mm:ss} {e.Status,-9} {e.Kind,-22} {e.Message}");
             return 0;
         }));
         admin.Subcommands.Add(events);
@@ -148,7 +206,7 @@ public static class AdminCommand
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) => await Guard(pr, async (c, json) =>
         {
             var answer = await call(pr, c, ct);
-            if (json) Console.WriteLine(Formatter.Format(answer));
+            if (json) Console.WriteLine(ToJson(answer));
             else Render(answer);
             return 0;
         }));
@@ -251,7 +309,7 @@ public static class AdminCommand
             case ListWorkersResponse ws: AnsiConsole.Write(WorkersTable(ws.Workers)); break;
             case Worker w: AnsiConsole.Write(WorkersTable([w])); break;
             case SaveCheckpointResponse s: AnsiConsole.MarkupLineInterpolated($"checkpoint requested for run {s.RunId}: request {s.RequestId}"); break;
-            default: Console.WriteLine(Formatter.Format(answer)); break;
+            default: Console.WriteLine(ToJson(answer)); break;
         }
     }
 
