@@ -97,9 +97,9 @@ public sealed class GrpoRun : IDisposable
                 if (_o.EvalEvery > 0 && Trainer.Step % _o.EvalEvery == 0 && Trainer.Step < _o.Steps)
                     foreach (var row in Evaluate().Where(r => r.Task != Evaluator.AllTasks || _o.Tasks.Count > 1))
                         m[$"eval_accuracy_{row.Split}"] = row.Accuracy;
+                onStep?.Invoke(m); // first: the caller may add to the step's metrics (e.g. weight sync time)
                 log.Write(m);
                 steps.Add(m);
-                onStep?.Invoke(m);
                 progress.Report(Trainer.Step, $"reward {m["reward_mean"]:0.000} acc {m["accuracy"]:0.000} fmt {m["format_rate"]:0.00} kl {m["kl"]:0.0000} {m["tokens_per_second"]:0} tok/s");
                 if (_o.CheckpointEvery > 0 && Trainer.Step % _o.CheckpointEvery == 0) SaveCheckpoint();
                 if (_o.StopAfterSteps is { } stop && ranHere >= stop) break;
