@@ -3,7 +3,7 @@ namespace Vrm.Learner.Training;
 /// <summary>Stage 2 (LLaVA end-to-end fine-tuning of projector + LM, encoder frozen).</summary>
 public sealed record SftOptions
 {
-    public int Steps { get; init; } = 600;
+    public int Steps { get; init; } = 400;
     public int BatchSize { get; init; } = 32;
     public double LearningRate { get; init; } = 2e-3;
     public double WeightDecay { get; init; } = 0.01;
