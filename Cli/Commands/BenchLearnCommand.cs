@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using Vrm.Learner.Evaluation;
 using Vrm.Learner.Grpo;
 using Vrm.Learner.Reporting;
 using Vrm.Learner.Stages;

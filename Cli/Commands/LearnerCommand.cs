@@ -49,9 +49,8 @@ public static class LearnerCommand
                 var dir = Path.Combine(root, "runs", runId);
                 // Torch work stays on this one dedicated thread for the whole run (dispose scopes are per-thread).
                 Exception? failure = null;
-                var thread = new Thread(() => { try { node.Run(runId, dir, ct: ct); } catch (Exception e) { failure = e; } }) { Name = "learner-torch", IsBackground = true };
-                thread.Start();
-                await Task.Run(thread.Join, CancellationToken.None);
+                try { await TorchThread.Run(() => node.Run(runId, dir, ct: ct), "learner-torch"); }
+                catch (Exception e) { failure = e; }
                 if (failure is not null && failure is not OperationCanceledException)
                 {
                     Console.Error.WriteLine($"vrm learner: run {runId} failed: {failure.Message}");

@@ -38,7 +38,7 @@ public static class TrainCommand
             Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Error");
             try
             {
-                await RunOnTorchThread(() => r.Prepare(Console.WriteLine));
+                await TorchThread.Run(() => r.Prepare(Console.WriteLine));
                 await using var cluster = await EmbeddedCluster.StartAsync(ct);
                 Console.WriteLine($"cluster: silo gateway :{cluster.Endpoints.GatewayPort}, dashboard http://127.0.0.1:{cluster.Endpoints.HttpPort}/dashboard, reward {cluster.RewardUrl}, weights {cluster.LearnerUrl}");
                 var config = new LearnerRunConfig
@@ -56,7 +56,7 @@ public static class TrainCommand
                 var node = new LearnerNode(cluster.Grains, new ClusterPolicyPublisher(cluster.WeightSource, cluster.Publisher, Console.WriteLine), Console.WriteLine);
                 var live = new LiveProgress(r.GrpoSteps);
                 GrpoRunResult? result = null;
-                await RunOnTorchThread(() => result = node.Run(run.RunId, runDir, live.Report, ct));
+                await TorchThread.Run(() => result = node.Run(run.RunId, runDir, live.Report, ct));
                 if (result is null || !result.Finished) { Console.Error.WriteLine("vrm train: the run did not finish"); return 1; }
                 EvalTable.Print(result.After, result.Before, "before (SFT) / after (GRPO), greedy");
                 Console.WriteLine($"run folder: {Path.GetFullPath(runDir)} (metrics.jsonl, checkpoints/, report.html) — total {clock.Elapsed:m\\:ss}");
@@ -69,19 +69,6 @@ public static class TrainCommand
             }
         });
         return cmd;
-    }
-
-    /// <summary>Runs torch work on one dedicated thread (TorchSharp dispose scopes are per-thread) without blocking the caller.</summary>
-    public static Task RunOnTorchThread(Action work)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try { work(); done.SetResult(); }
-            catch (Exception e) { done.SetException(e); }
-        }) { Name = "torch", IsBackground = true };
-        thread.Start();
-        return done.Task;
     }
 
     /// <summary>One line per step: step, reward, accuracy, format, tokens/s, ETA.</summary>

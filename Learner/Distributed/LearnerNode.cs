@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Orleans;
 using Vrm.Learner.Grpo;
-using Vrm.Orchestrator.Contracts.Client;
 using Vrm.Orchestrator.Contracts.Rollouts;
 using Vrm.Orchestrator.Contracts.Runs;
 using Vrm.Policy;
+using static Vrm.Learner.Distributed.BlockingGrainCall;
 
 namespace Vrm.Learner.Distributed;
 
@@ -136,7 +136,4 @@ public sealed class LearnerNode(IGrainFactory grains, IPolicyPublisher publisher
             MaxStaleness = o.MaxStaleness ?? config.Grpo.MaxStaleness,
         },
     };
-
-    private static T Call<T>(Func<Task<T>> call, CancellationToken ct) => OrchestratorRetry.Call(call, ct).AsTask().GetAwaiter().GetResult();
-    private static void Call(Func<Task> call, CancellationToken ct) => OrchestratorRetry.Call(call, ct).AsTask().GetAwaiter().GetResult();
 }

@@ -1,8 +1,8 @@
 using Orleans;
 using Vrm.Learner.Grpo;
-using Vrm.Orchestrator.Contracts.Client;
 using Vrm.Orchestrator.Contracts.Rollouts;
 using Vrm.Policy;
+using static Vrm.Learner.Distributed.BlockingGrainCall;
 using ContractSampling = Vrm.Orchestrator.Contracts.Rollouts.SamplingParams;
 
 namespace Vrm.Learner.Distributed;
@@ -52,7 +52,7 @@ public sealed class OrleansRolloutSource : IRolloutSource
         var s = request.Sampling;
         var step = new StepRequest(id, request.PromptRows.ToArray(), request.GroupSize, request.PolicyVersion,
             new ContractSampling(s.Temperature, s.TopP, s.MaxNewTokens, unchecked((long)s.Seed)), _promptsPerAssignment);
-        var result = OrchestratorRetry.Call(() => _scheduler.EnqueueStep(step), _ct).AsTask().GetAwaiter().GetResult();
+        var result = Call(() => _scheduler.EnqueueStep(step), _ct);
         switch (result.Outcome)
         {
             case EnqueueOutcome.Enqueued:
@@ -80,7 +80,7 @@ public sealed class OrleansRolloutSource : IRolloutSource
         while (true)
         {
             _ct.ThrowIfCancellationRequested();
-            taken = OrchestratorRetry.Call(() => _scheduler.TakeCompletedStep(id), _ct).AsTask().GetAwaiter().GetResult();
+            taken = Call(() => _scheduler.TakeCompletedStep(id), _ct);
             if (taken.Outcome == TakeStepOutcome.Ready) break;
             if (taken.Outcome is TakeStepOutcome.UnknownStep or TakeStepOutcome.AlreadyAcknowledged)
                 throw new InvalidOperationException($"scheduler step {id}: {taken.Outcome}");
@@ -108,7 +108,7 @@ public sealed class OrleansRolloutSource : IRolloutSource
         // Every scheduler step whose update is now in a checkpoint can be dropped for good.
         foreach (var id in _handedOff.Where(id => id / RoundsPerStep < step).ToList())
         {
-            OrchestratorRetry.Call(() => _scheduler.AcknowledgeStep(id), _ct).AsTask().GetAwaiter().GetResult();
+            Call(() => _scheduler.AcknowledgeStep(id), _ct);
             _handedOff.Remove(id);
         }
     }
