@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Orleans;
 using Vrm.Learner.Grpo;
+using Vrm.Orchestrator.Contracts.Client;
 using Vrm.Orchestrator.Contracts.Rollouts;
 using Vrm.Orchestrator.Contracts.Runs;
 using Vrm.Policy;
@@ -46,15 +47,26 @@ public sealed class LearnerNode(IGrainFactory grains, IPolicyPublisher publisher
         var config = LearnerRunConfig.FromJson(spec.ConfigJson);
         var control = Call(() => runGrain.GetControl(), ct);
         config = Apply(config, control.Overrides);
-        Call(() => scheduler.Configure(new SchedulerSettings(config.Grpo.MaxStaleness, LeaseDuration, TimeSpan.FromMilliseconds(20))), ct);
+        var lease = config.LeaseSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : LeaseDuration;
+        Call(() => scheduler.Configure(new SchedulerSettings(config.Grpo.MaxStaleness, lease, TimeSpan.FromMilliseconds(20))), ct);
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
         double lastSyncSeconds = 0;
         var options = config.ToRunOptions(runDir, spec.TotalSteps);
         using var run = new GrpoRun(options, log, (policy, train, tokenizer) => new OrleansRolloutSource(grains, runId,
-            (version, model) => lastSyncSeconds = PublishVersion(runId, model, version), PromptsPerAssignment, ct: stopping.Token));
+            (version, model) => lastSyncSeconds = PublishVersion(runId, model, version), PromptsPerAssignment, ct: stopping.Token,
+            consumedLogPath: Path.Combine(runDir, ConsumedRolloutsLog.FileName)));
+        // A checkpoint written on an operator's request carries the request id, so the run grain clears the request.
+        long requestOfNextSave = 0;
         run.CheckpointSaved += (dir, step, version) =>
-            Call(() => runGrain.AddCheckpoint(new CheckpointInfo(step, version, Path.GetFullPath(dir), DateTimeOffset.UtcNow)), CancellationToken.None);
+            Call(() => runGrain.AddCheckpoint(new CheckpointInfo(step, version, Path.GetFullPath(dir), DateTimeOffset.UtcNow, requestOfNextSave)), CancellationToken.None);
+        void CheckpointOnRequest(long requestId)
+        {
+            requestOfNextSave = requestId;
+            try { run.SaveCheckpoint(); }
+            finally { requestOfNextSave = 0; }
+            log($"learner: checkpoint on request #{requestId} at step {run.Trainer.Step}");
+        }
 
         // The starting version must be pullable before the first assignment: workers start from the init
         // checkpoint (version 0) or pull it; after a resume they are behind and pull the resumed version.
@@ -68,10 +80,56 @@ public sealed class LearnerNode(IGrainFactory grains, IPolicyPublisher publisher
         long configVersion = control.ConfigVersion;
         bool stoppedByOperator = false;
 
+        // Between steps the learner obeys the run's control; while it waits for rollouts it cannot, and a stopped
+        // run's scheduler leases nothing, so that wait would never end: this watcher cancels it on STOPPED/FAILED.
+        int stopSeen = 0;
+        using var watcherDone = new CancellationTokenSource();
+        var watcher = Task.Run(async () =>
+        {
+            while (!watcherDone.IsCancellationRequested)
+            {
+                try { await Task.Delay(ControlPoll, watcherDone.Token); }
+                catch (OperationCanceledException) { return; }
+                RunControl c;
+                try { c = await runGrain.GetControl(); }
+                catch (Exception e) when (OrchestratorRetry.IsTransient(e) || e is OrleansException) { continue; } // next poll retries
+                if (c.Status is RunStatus.Stopped or RunStatus.Failed)
+                {
+                    Interlocked.Exchange(ref stopSeen, 1);
+                    await stopping.CancelAsync();
+                    return;
+                }
+            }
+        });
+
+        bool reportPending = false;
+        GrpoStepMetrics? unreported = null;
+        void Report(GrpoStepMetrics m)
+        {
+            try
+            {
+                Call(() => runGrain.ReportStep(run.Trainer.Step, run.Trainer.Version, m), CancellationToken.None);
+                reportPending = false;
+            }
+            catch (InvalidOperationException)
+            {
+                // Not RUNNING: paused while this step's in-flight rollouts finished. Reported once resumed.
+                reportPending = true;
+                unreported = m;
+            }
+            catch (ArgumentException e)
+            {
+                // Behind the recorded step: a learner resumed from a checkpoint older than the last step the run
+                // saw re-trains those steps (the run grain keeps the newer record).
+                log($"learner: step {run.Trainer.Step} not reported: {e.Message}");
+                reportPending = false;
+            }
+        }
+
         void BetweenSteps(GrpoStepMetrics m)
         {
             m["weight_sync_duration_seconds"] = lastSyncSeconds;
-            Call(() => runGrain.ReportStep(run.Trainer.Step, run.Trainer.Version, m), CancellationToken.None);
+            Report(m);
             onStep?.Invoke(m);
             while (true)
             {
@@ -87,18 +145,17 @@ public sealed class LearnerNode(IGrainFactory grains, IPolicyPublisher publisher
                         continue;
                     }
                     if (updated.Grpo.MaxStaleness != config.Grpo.MaxStaleness)
-                        Call(() => scheduler.Configure(new SchedulerSettings(updated.Grpo.MaxStaleness, LeaseDuration, TimeSpan.FromMilliseconds(20))), CancellationToken.None);
+                        Call(() => scheduler.Configure(new SchedulerSettings(updated.Grpo.MaxStaleness, lease, TimeSpan.FromMilliseconds(20))), CancellationToken.None);
                     config = updated;
                     log($"learner: applied update #{configVersion}: lr {config.Grpo.LearningRate}, temperature {config.Grpo.Temperature}, β {config.Grpo.KlBeta}, staleness {config.Grpo.MaxStaleness}");
                 }
-                if (c.PendingCheckpointRequestId != 0)
-                {
-                    var dir = run.SaveCheckpoint();
-                    Call(() => runGrain.AddCheckpoint(new CheckpointInfo(run.Trainer.Step, run.Trainer.Version, Path.GetFullPath(dir), DateTimeOffset.UtcNow, c.PendingCheckpointRequestId)), CancellationToken.None);
-                    log($"learner: checkpoint on request #{c.PendingCheckpointRequestId} at step {run.Trainer.Step}");
-                }
+                if (c.PendingCheckpointRequestId != 0) CheckpointOnRequest(c.PendingCheckpointRequestId);
                 if (c.Status == RunStatus.Stopped || c.Status == RunStatus.Failed) { stoppedByOperator = true; stopping.Cancel(); return; }
-                if (c.Status != RunStatus.Paused) return;
+                if (c.Status != RunStatus.Paused)
+                {
+                    if (reportPending && unreported is not null) Report(unreported);
+                    if (!reportPending) return;
+                }
                 Thread.Sleep(ControlPoll); // paused: no new steps, no updates
             }
         }
@@ -108,9 +165,17 @@ public sealed class LearnerNode(IGrainFactory grains, IPolicyPublisher publisher
         {
             result = run.Execute(BetweenSteps, stopping.Token);
         }
-        catch (OperationCanceledException) when (stoppedByOperator) { }
-        if (stoppedByOperator)
+        catch (OperationCanceledException) when (stoppedByOperator || Volatile.Read(ref stopSeen) == 1) { stoppedByOperator = true; }
+        finally
         {
+            watcherDone.Cancel();
+            watcher.GetAwaiter().GetResult();
+        }
+        if (stoppedByOperator || Volatile.Read(ref stopSeen) == 1)
+        {
+            // Stopped while waiting for rollouts: the final checkpoint (weights of the last finished step) is still owed.
+            var c = Call(() => runGrain.GetControl(), CancellationToken.None);
+            if (c.PendingCheckpointRequestId != 0) CheckpointOnRequest(c.PendingCheckpointRequestId);
             log($"learner: run {runId} stopped at step {run.Trainer.Step}");
             return result;
         }

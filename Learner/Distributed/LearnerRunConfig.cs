@@ -27,6 +27,12 @@ public sealed record LearnerRunConfig
     public int EvalLimit { get; init; } = 200;
     public int CheckpointEvery { get; init; } = 10;
     public bool EvaluateBeforeAndAfter { get; init; } = true;
+    /// <summary>
+    /// Lease of one rollout assignment in seconds (null: the learner node's default, 30 s). A dead worker's work
+    /// is re-assigned only after its lease expires, so short leases recover sooner; a lease shorter than one
+    /// assignment's sampling time would re-assign work a live worker is still doing.
+    /// </summary>
+    public double? LeaseSeconds { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -44,6 +50,8 @@ public sealed record LearnerRunConfig
         catch (JsonException e) { throw new ArgumentException($"run config: {e.Message}", e); }
         if (cfg is null) throw new ArgumentException("run config: empty");
         cfg.Grpo.Validate();
+        if (cfg.LeaseSeconds is { } lease && !(lease > 0 && lease <= 86_400))
+            throw new ArgumentException($"run config: lease_seconds must be in (0, 86400] (got {lease})");
         _ = RunDataView.FromConfigJson(json); // the workers' view must parse too
         return cfg;
     }

@@ -26,14 +26,16 @@ public sealed class OrleansRolloutSource : IRolloutSource
     private readonly CancellationToken _ct;
     private readonly HashSet<long> _enqueued = [];
     private readonly SortedSet<long> _handedOff = [];
+    private readonly ConsumedRolloutsLog? _consumed;
 
     /// <summary>Groups received (prompt index and step), for exactly-once checks and the step metrics.</summary>
     public long GroupsReceived { get; private set; }
     public int Redeliveries { get; private set; }
 
     public OrleansRolloutSource(IGrainFactory grains, string runId, Action<long, VrmModel> onPolicyUpdated,
-        int promptsPerAssignment = 1, TimeSpan? poll = null, CancellationToken ct = default)
+        int promptsPerAssignment = 1, TimeSpan? poll = null, CancellationToken ct = default, string? consumedLogPath = null)
     {
+        _consumed = consumedLogPath is null ? null : new ConsumedRolloutsLog(consumedLogPath);
         _scheduler = grains.GetGrain<IRolloutSchedulerGrain>(runId);
         _onPolicyUpdated = onPolicyUpdated;
         _promptsPerAssignment = promptsPerAssignment;
@@ -60,6 +62,7 @@ public sealed class OrleansRolloutSource : IRolloutSource
                 _enqueued.Add(id);
                 return true;
             case EnqueueOutcome.Backpressure:
+            case EnqueueOutcome.Paused: // an operator paused the run between the learner's control check and this step: wait for resume
                 return false;
             case EnqueueOutcome.AlreadyAcknowledged:
                 throw new InvalidOperationException($"scheduler step {id} (step {request.Step}, round {request.Round}) was already acknowledged: the learner is behind the run's checkpoints");
@@ -89,6 +92,12 @@ public sealed class OrleansRolloutSource : IRolloutSource
         if (taken.Redelivery) Redeliveries++;
         _handedOff.Add(id);
         GroupsReceived += taken.Groups.Length;
+        _consumed?.Append(new ConsumedRollouts
+        {
+            Step = request.Step + 1, Round = request.Round, SchedulerStep = id, Redelivery = taken.Redelivery, Groups = taken.Groups.Length,
+            PromptIndices = taken.Groups.Select(g => g.PromptIndex).ToArray(), Workers = taken.Groups.Select(g => g.WorkerId).ToArray(),
+            PolicyVersions = taken.Groups.Select(g => g.PolicyVersion).ToArray(), LearnerPid = Environment.ProcessId, At = DateTimeOffset.UtcNow,
+        });
         // Keep the request's prompt order when the groups match it; a redelivered step keeps its own prompts.
         var order = request.PromptRows.Select((row, i) => (row, i)).ToDictionary(x => x.row, x => x.i);
         var groups = taken.Groups.OrderBy(g => order.TryGetValue(g.PromptIndex, out var i) ? i : int.MaxValue).ThenBy(g => g.PromptIndex);
@@ -108,7 +117,8 @@ public sealed class OrleansRolloutSource : IRolloutSource
         // Every scheduler step whose update is now in a checkpoint can be dropped for good.
         foreach (var id in _handedOff.Where(id => id / RoundsPerStep < step).ToList())
         {
-            Call(() => _scheduler.AcknowledgeStep(id), _ct);
+            // Not cancellable: a stop arriving mid-checkpoint must still acknowledge what the checkpoint covers.
+            Call(() => _scheduler.AcknowledgeStep(id), CancellationToken.None);
             _handedOff.Remove(id);
         }
     }

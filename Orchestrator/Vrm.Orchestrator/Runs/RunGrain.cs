@@ -83,9 +83,13 @@ public sealed class RunGrain(
         RequireExists();
         ArgumentNullException.ThrowIfNull(checkpoint);
         if (string.IsNullOrWhiteSpace(checkpoint.Path)) throw new ArgumentException($"run '{RunId}': checkpoint path is empty");
-        if (S.Checkpoints.Any(c => c.Step == checkpoint.Step && c.Path == checkpoint.Path)) return;
-        S.Checkpoints.Add(checkpoint);
-        if (checkpoint.RequestId != 0 && checkpoint.RequestId == S.PendingCheckpointRequestId) S.PendingCheckpointRequestId = 0;
+        // A requested checkpoint may land on a folder already recorded (e.g. checkpoint every step, then a stop's
+        // final one at the same step): it is not listed twice, but it still fulfils the request.
+        var known = S.Checkpoints.Any(c => c.Step == checkpoint.Step && c.Path == checkpoint.Path);
+        var fulfils = checkpoint.RequestId != 0 && checkpoint.RequestId == S.PendingCheckpointRequestId;
+        if (known && !fulfils) return;
+        if (!known) S.Checkpoints.Add(checkpoint);
+        if (fulfils) S.PendingCheckpointRequestId = 0;
         AddEvent("checkpoint-saved", $"checkpoint at step {checkpoint.Step} (version {checkpoint.PolicyVersion}) → {checkpoint.Path}" +
             (checkpoint.RequestId != 0 ? $" (request {checkpoint.RequestId})" : ""));
         await Save();
