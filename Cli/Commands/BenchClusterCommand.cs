@@ -19,7 +19,8 @@ public static class BenchClusterCommand
 
     // --- control-plane options ---
     private static readonly Option<int> Workers = new("--workers") { Description = "simulated rollout workers", DefaultValueFactory = _ => 256 };
-    private static readonly Option<int> Steps = new("--steps") { Description = "GRPO steps the simulated learner runs", DefaultValueFactory = _ => 20 };
+    private static readonly Option<int> Steps = new("--steps") { Description = "GRPO steps the simulated learner runs (measured)", DefaultValueFactory = _ => 20 };
+    private static readonly Option<int> WarmupSteps = new("--warmup-steps") { Description = "untimed steps first (JIT tiering: a fresh process runs ~3× slower for its first seconds)", DefaultValueFactory = _ => 4 };
     private static readonly Option<int> PromptsPerStep = new("--prompts-per-step") { Description = "prompts B per step", DefaultValueFactory = _ => 1024 };
     private static readonly Option<int> GroupSize = new("--group-size") { Description = "completions G per prompt", DefaultValueFactory = _ => 8 };
     private static readonly Option<int> PerAssignment = new("--prompts-per-assignment") { Description = "prompts per assignment (1 = one assignment per group)", DefaultValueFactory = _ => 1 };
@@ -35,7 +36,7 @@ public static class BenchClusterCommand
     public static Command Create()
     {
         var cmd = new Command("cluster", "Cluster benchmarks: " + string.Join("; ", Parts.Select(p => $"{p.Name} — {p.Description}")));
-        foreach (var o in new Option[] { PartOption, OutOption, Workers, Steps, PromptsPerStep, GroupSize, PerAssignment, MaxStaleness, MedianMs, Sigma, TailProb, TailMedianMs, Redis })
+        foreach (var o in new Option[] { PartOption, OutOption, Workers, Steps, WarmupSteps, PromptsPerStep, GroupSize, PerAssignment, MaxStaleness, MedianMs, Sigma, TailProb, TailMedianMs, Redis })
             cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
@@ -58,13 +59,13 @@ public static class BenchClusterCommand
             pr.GetValue(PerAssignment), pr.GetValue(MaxStaleness),
             Latency: LatencyDistribution.LogNormal(TimeSpan.FromMilliseconds(pr.GetValue(MedianMs)), pr.GetValue(Sigma))
                 .WithTail(pr.GetValue(TailProb), TimeSpan.FromMilliseconds(pr.GetValue(TailMedianMs)), 0.5),
-            Redis: pr.GetValue(Redis));
+            Redis: pr.GetValue(Redis), WarmupSteps: pr.GetValue(WarmupSteps));
         if (options.Validate() is { } error)
         {
             await Console.Error.WriteLineAsync($"vrm bench cluster: {error}");
             return 2;
         }
-        AnsiConsole.MarkupLine($"[grey]control plane: {options.Workers} simulated workers, {options.Steps} steps × {options.PromptsPerStep} prompts, worker latency {Markup.Escape(options.EffectiveLatency.ToString())}[/]");
+        AnsiConsole.MarkupLine($"[grey]control plane: {options.Workers} simulated workers, {options.WarmupSteps} warm-up + {options.Steps} measured steps × {options.PromptsPerStep} prompts, worker latency {Markup.Escape(options.EffectiveLatency.ToString())}[/]");
         var r = await ControlPlaneBenchmark.RunAsync(options, ct);
 
         var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned()).AddColumn("bar");
@@ -78,7 +79,10 @@ public static class BenchClusterCommand
         table.AddRow("worker-bound ideal (assignments/s)", $"{r.IdealAssignmentsPerSecond:F0}", "");
         table.AddRow("lease calls / no-work polls", $"{r.LeaseCalls} / {r.NoWorkPolls}", "");
         table.AddRow("version pulls / expired leases", $"{r.WeightPulls} / {r.LeasesExpired}", "");
-        table.AddRow("scheduler busy lease / complete, storage wall (ms)", $"{r.SchedulerLeaseBusyMs:F0} / {r.SchedulerCompleteBusyMs:F0} / {r.SchedulerStorageWriteMs:F0} ({r.StorageWrites} writes)", "");
+        table.AddRow("scheduler busy lease / complete, journal wall (ms)", $"{r.SchedulerLeaseBusyMs:F0} / {r.SchedulerCompleteBusyMs:F0} / {r.SchedulerStorageWriteMs:F0} ({r.StorageWrites} writes in {r.JournalPasses} group commits)", "");
+        table.AddRow("process CPU per assignment (ms)", $"{r.CpuMillisecondsPerAssignment:F3}", "");
+        table.AddRow("CPU-bound rate on all cores (assignments/s)", $"{r.CpuBoundAssignmentsPerSecond:F0}", "");
+        table.AddRow("abandoned (poison) assignments", $"{r.AssignmentsAbandoned}", "");
         table.AddRow("load average before / after", $"{r.LoadAverageBefore} / {r.LoadAverageAfter}", "");
         table.AddRow("exactly-once violations", $"{r.ExactlyOnceViolations}", "0");
         table.AddRow("meets bar", r.MeetsBar ? "[green]yes[/]" : "[red]no[/]", "");

@@ -205,6 +205,57 @@ public class RolloutSchedulerTests(EmbeddedSilo silo)
     }
 
     [Fact]
+    public async Task A_poison_assignment_is_abandoned_after_max_lease_expiries_and_reported_with_its_step()
+    {
+        var s = NewScheduler();
+        await s.Configure(new SchedulerSettings(0, TimeSpan.FromMilliseconds(150), TimeSpan.FromMilliseconds(5), MaxLeaseExpiries: 2));
+        await s.EnqueueStep(Groups.Step(0, prompts: 2)); // prompts 0 and 1
+        var healthy = await LeaseOne(s, "w0");
+        Assert.Equal(CompletionOutcome.Accepted, (await s.Complete(healthy.AssignmentId, "w0", Groups.For(healthy, "w0", 0))).Outcome);
+
+        // Every worker that takes the other assignment dies on it: it is leased, expires, is leased again …
+        var poison = await LeaseOne(s, "crash-1");
+        RolloutAssignment? again = null;
+        for (var i = 0; i < 200 && again is null; i++)
+        {
+            await Task.Delay(20);
+            var l = await s.Lease("crash-2", 0);
+            if (l.Outcome == LeaseOutcome.Assigned) again = l.Assignment;
+        }
+        Assert.Equal(poison.AssignmentId, again?.AssignmentId);
+
+        // … and after the second expiry it is given up: never leased again, the step is handed off without it.
+        TakeStepResult? taken = null;
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.NotEqual(LeaseOutcome.Assigned, (await s.Lease("crash-3", 0)).Outcome);
+            taken = await s.TakeCompletedStep(0);
+            if (taken.Outcome == TakeStepOutcome.Ready) break;
+            await Task.Delay(20);
+        }
+        Assert.Equal(TakeStepOutcome.Ready, taken!.Outcome);
+        Assert.Equal(healthy.PromptIndices, taken.Groups.Select(g => g.PromptIndex));
+        Assert.Equal(poison.PromptIndices, taken.Abandoned);
+        Assert.Equal(1, taken.CompletedAssignments);
+        var stats = await s.GetStats();
+        Assert.Equal(2, stats.LeasesExpired);
+        Assert.Equal(1, stats.AssignmentsAbandoned);
+
+        // A crashed holder that comes back late is told to drop it.
+        var late = await s.Complete(poison.AssignmentId, "crash-1", Groups.For(poison, "crash-1", 0));
+        Assert.Equal(CompletionOutcome.Abandoned, late.Outcome);
+        Assert.True(late.Settled);
+
+        // The abandonment is in the journal: a reactivated scheduler reports the same.
+        await silo.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await Task.Delay(200);
+        var redelivered = await s.TakeCompletedStep(0);
+        Assert.True(redelivered.Redelivery);
+        Assert.Equal(poison.PromptIndices, redelivered.Abandoned);
+        Assert.Equal(CompletionOutcome.Abandoned, (await s.Complete(poison.AssignmentId, "crash-2", Groups.For(poison, "crash-2", 0))).Outcome);
+    }
+
+    [Fact]
     public async Task Bad_requests_fail_with_a_message_naming_the_field()
     {
         var s = NewScheduler();
@@ -214,6 +265,8 @@ public class RolloutSchedulerTests(EmbeddedSilo silo)
         Assert.Contains("duplicates", e.Message);
         e = await Assert.ThrowsAsync<ArgumentException>(() => s.Configure(new SchedulerSettings(-1, TimeSpan.FromSeconds(1), TimeSpan.Zero)));
         Assert.Contains("MaxStaleness", e.Message);
+        e = await Assert.ThrowsAsync<ArgumentException>(() => s.Configure(new SchedulerSettings(0, TimeSpan.FromSeconds(1), TimeSpan.Zero, MaxLeaseExpiries: 0)));
+        Assert.Contains("MaxLeaseExpiries", e.Message);
         await Assert.ThrowsAsync<InvalidOperationException>(async () =>
         {
             await s.EnqueueStep(Groups.Step(0, 1));

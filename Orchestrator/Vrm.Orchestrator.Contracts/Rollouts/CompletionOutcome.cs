@@ -15,6 +15,8 @@ public enum CompletionOutcome
     StaleVersion = 4,
     /// <summary>The groups do not match the assignment (prompt indices, group size, token/log-prob lengths): see Error.</summary>
     Invalid = 5,
+    /// <summary>The assignment was given up after too many lease expiries (poison): acknowledged and ignored.</summary>
+    Abandoned = 6,
 }
 
 [GenerateSerializer, Immutable]
@@ -23,5 +25,5 @@ public sealed record CompletionAck(
     [property: Id(1)] string? Error = null)
 {
     /// <summary>The worker may drop its copy: the outcome is final (accepted now or earlier).</summary>
-    public bool Settled => Outcome is CompletionOutcome.Accepted or CompletionOutcome.Duplicate;
+    public bool Settled => Outcome is CompletionOutcome.Accepted or CompletionOutcome.Duplicate or CompletionOutcome.Abandoned;
 }

@@ -1,8 +1,10 @@
 namespace Vrm.Orchestrator.Contracts.Rollouts;
 
 /// <summary>
-/// Counters since activation start (in-memory; others export them as vrm_* metrics). The *Milliseconds
-/// fields say where the grain's single thread of execution spends its time.
+/// Counters since activation start (in-memory; others export them as vrm_* metrics). Lease/complete
+/// busy milliseconds are the grain's own CPU time on those calls; StorageWriteMilliseconds is the wall
+/// time of journal passes, which run beside the calls, not in their way. JournalPasses: group commits
+/// (each covers every event recorded since the previous one; StorageWrites counts the writes inside).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record SchedulerStats(
@@ -18,4 +20,6 @@ public sealed record SchedulerStats(
     [property: Id(9)] long StorageWrites,
     [property: Id(10)] double StorageWriteMilliseconds,
     [property: Id(11)] double LeaseBusyMilliseconds,
-    [property: Id(12)] double CompleteBusyMilliseconds);
+    [property: Id(12)] double CompleteBusyMilliseconds,
+    [property: Id(13)] long AssignmentsAbandoned = 0,
+    [property: Id(14)] long JournalPasses = 0);

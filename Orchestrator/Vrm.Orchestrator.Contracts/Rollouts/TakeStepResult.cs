@@ -17,7 +17,9 @@ public enum TakeStepOutcome
 /// The hand-off of one step to the learner. The step's contents are frozen at the first hand-off;
 /// re-taking before <c>AcknowledgeStep</c> (a learner restarted from a checkpoint older than this
 /// step) returns the same groups with <see cref="Redelivery"/> set, so the learner trains on each
-/// group exactly once.
+/// group exactly once. Prompts of assignments abandoned as poison (lease expired
+/// <see cref="SchedulerSettings.MaxLeaseExpiries"/> times) have no group; they are listed in
+/// <see cref="AbandonedPromptIndices"/>, so groups + abandoned prompts cover the step's prompts exactly once.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record TakeStepResult(
@@ -26,4 +28,9 @@ public sealed record TakeStepResult(
     [property: Id(2)] CompletedGroup[] Groups,
     [property: Id(3)] int CompletedAssignments,
     [property: Id(4)] int TotalAssignments,
-    [property: Id(5)] bool Redelivery);
+    [property: Id(5)] bool Redelivery,
+    [property: Id(6)] int[]? AbandonedPromptIndices = null)
+{
+    /// <summary>Never null (older senders leave the field out).</summary>
+    public int[] Abandoned => AbandonedPromptIndices ?? [];
+}

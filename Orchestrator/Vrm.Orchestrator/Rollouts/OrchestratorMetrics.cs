@@ -14,6 +14,8 @@ public static class OrchestratorMetrics
     public static readonly Counter<long> AssignmentsLeased = Meter.CreateCounter<long>("vrm_assignments_leased_total");
     public static readonly Counter<long> AssignmentsCompleted = Meter.CreateCounter<long>("vrm_assignments_completed_total");
     public static readonly Counter<long> AssignmentsExpired = Meter.CreateCounter<long>("vrm_assignments_expired_total");
+    /// <summary>Poison assignments given up after SchedulerSettings.MaxLeaseExpiries lease expiries.</summary>
+    public static readonly Counter<long> AssignmentsAbandoned = Meter.CreateCounter<long>("vrm_assignments_abandoned_total");
     public static readonly Counter<long> CompletionsIgnored = Meter.CreateCounter<long>("vrm_completions_ignored_total");
     public static readonly Counter<long> StepsHandedOff = Meter.CreateCounter<long>("vrm_steps_handed_off_total");
 

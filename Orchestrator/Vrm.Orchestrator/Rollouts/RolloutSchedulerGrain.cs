@@ -2,28 +2,34 @@ using System.Diagnostics;
 using Vrm.Orchestrator.Contracts.Rollouts;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 using Orleans.Storage;
 using Vrm.Orchestrator.Hosting;
 
 namespace Vrm.Orchestrator.Rollouts;
 
 /// <summary>
-/// The rollout schedule of one run. Non-reentrant: every call runs alone, so the bookkeeping needs no
-/// locks. Lease never waits — the worker polls with backoff (client side; see `vrm bench cluster`).
-/// Persistence: a small snapshot (steps, settings) is written before Enqueue/Take/Acknowledge return;
-/// leases and completions are appended as per-step event segments on a short timer (written once,
-/// deleted when the step is acknowledged). Losing unflushed events on a crash only means an
-/// assignment runs again — the learner still sees each group exactly once.
+/// The rollout schedule of one run.
+/// Concurrency: reentrant, so a call that waits for durability (a completion being committed) never
+/// holds up leases. Every mutation happens synchronously before a call's first await, and a call
+/// re-checks what it needs after an await; all turns still run one at a time, so no locks.
+/// Lease never waits — neither on storage nor for work (the worker polls with backoff).
+/// Durability (<see cref="SchedulerJournal"/>, group commit): an accepted completion, an enqueued step,
+/// a hand-off and an acknowledgement are durable before the reply; leases and expiries are written
+/// behind (a lost lease only means its assignment is leased again after a failover — the learner still
+/// sees each group exactly once).
+/// Poison: an assignment whose lease expired <see cref="SchedulerSettings.MaxLeaseExpiries"/> times is
+/// abandoned (metric vrm_assignments_abandoned_total, a warning, and its prompts in the step's
+/// <see cref="TakeStepResult.AbandonedPromptIndices"/>) instead of being re-leased forever.
 /// </summary>
+[Reentrant]
 public sealed class RolloutSchedulerGrain(
-    [PersistentState("scheduler", OrchestratorHost.StorageName)] IPersistentState<SchedulerState> state,
     [FromKeyedServices(OrchestratorHost.StorageName)] IGrainStorage storage,
     ILogger<RolloutSchedulerGrain> logger)
     : Grain, IRolloutSchedulerGrain, IRemindable
 {
-    // Each flush serialises the whole state (all unconsumed steps' groups), so flushing more often
-    // costs throughput; a crash loses at most this much completed work, which then simply runs again.
-    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(500);
+    // Lease and expiry events are written behind at least this often when no completion forces a commit.
+    private static readonly TimeSpan WriteBehindInterval = TimeSpan.FromMilliseconds(200);
     private const string KeepAliveReminder = "keep-alive";
 
     // Pending assignments per step, oldest step first; re-leased assignments go to the front.
@@ -32,39 +38,38 @@ public sealed class RolloutSchedulerGrain(
     private readonly Dictionary<string, AssignmentRecord> _leased = [];
     private readonly Dictionary<string, (StepRecord Step, AssignmentRecord Record)> _byId = [];
     private readonly Dictionary<long, StepRecord> _steps = [];
-    // Segment states by name, kept for their ETags so acknowledged steps' segments can be cleared.
-    private readonly Dictionary<string, GrainState<StepSegment>> _segments = [];
+    private SchedulerState S = new();
+    private SchedulerJournal _journal = null!;
     private IGrainTimer? _expiryTimer;
     private TimeSpan _expiryPeriod;
-    private bool _dirty;
-    private bool _reminderRegistered;
-    private long _leasesGranted, _leasesExpired, _completionsAccepted, _completionsIgnored, _stepsHandedOff, _writes;
-    private long _writeTicks, _leaseTicks, _completeTicks;
+    private bool _keepAliveWanted, _keepAliveActual;
+    private Task _keepAliveSync = Task.CompletedTask;
+    private long _leasesGranted, _leasesExpired, _completionsAccepted, _completionsIgnored, _stepsHandedOff, _abandoned;
+    private long _leaseTicks, _completeTicks;
 
-    private SchedulerState S => state.State;
     private string RunId => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken ct)
     {
         // Rebuild memory from the snapshot and replay each step's segments (after a failover too).
         // Leased assignments keep their lease: the holder may still complete; the timer reclaims them.
-        foreach (var header in S.Steps.Values.OrderBy(h => h.Request.Step))
+        _journal = new SchedulerJournal(storage, this.GetGrainId(), () => S.Copy(), logger);
+        _journal.Fenced += _ => this.DeactivateOnIdle();
+        var (state, events) = await _journal.LoadAsync(ct);
+        S = state;
+        foreach (var header in S.Steps.Values.OrderBy(h => h.Request.Step)) Materialise(header);
+        foreach (var (stepNumber, segment) in events)
+            if (_steps.TryGetValue(stepNumber, out var step)) Replay(step, segment);
+        foreach (var step in _steps.Values)
         {
-            var step = Materialise(header);
-            foreach (var name in header.Segments)
-            {
-                var seg = new GrainState<StepSegment>(new StepSegment());
-                await storage.ReadStateAsync(name, this.GetGrainId(), seg, ct);
-                _segments[name] = seg;
-                Replay(step, seg.State ?? new StepSegment()); // a missing segment only means its assignments run again
-            }
             foreach (var rec in step.Assignments.Values)
             {
                 if (rec.Status == AssignmentStatus.Pending) AddPending(rec, front: false);
                 else if (rec.Status == AssignmentStatus.Leased) _leased[rec.Assignment.AssignmentId] = rec;
             }
         }
-        _reminderRegistered = S.Steps.Count > 0; // registered before the failover, if there was work
+        // Registered before the failover, if there was work.
+        _keepAliveWanted = _keepAliveActual = S.Steps.Count > 0;
         StartTimers();
     }
 
@@ -90,42 +95,69 @@ public sealed class RolloutSchedulerGrain(
     {
         foreach (var l in segment.Leases)
         {
-            if (!step.Assignments.TryGetValue(l.AssignmentId, out var rec) || rec.Status == AssignmentStatus.Completed) continue;
+            if (!step.Assignments.TryGetValue(l.AssignmentId, out var rec) || rec.Status is AssignmentStatus.Completed or AssignmentStatus.Abandoned) continue;
             rec.Status = AssignmentStatus.Leased;
             rec.LeasedTo = l.WorkerId;
             rec.LeaseDeadline = l.Deadline;
             if (!rec.Holders.Contains(l.WorkerId)) rec.Holders.Add(l.WorkerId);
         }
+        foreach (var id in segment.Expiries)
+        {
+            if (!step.Assignments.TryGetValue(id, out var rec)) continue;
+            rec.Expiries++;
+            // A segment holds a lease and its expiry, in that order: the expired lease is over.
+            if (rec.Status == AssignmentStatus.Leased && rec.LeaseDeadline <= DateTimeOffset.UtcNow) { rec.Status = AssignmentStatus.Pending; rec.LeasedTo = null; }
+        }
         foreach (var c in segment.Completions)
         {
-            if (!step.Assignments.TryGetValue(c.AssignmentId, out var rec) || rec.Status == AssignmentStatus.Completed) continue;
+            if (!step.Assignments.TryGetValue(c.AssignmentId, out var rec) || rec.Status is AssignmentStatus.Completed or AssignmentStatus.Abandoned) continue;
             rec.Status = AssignmentStatus.Completed;
             rec.LeasedTo = c.WorkerId;
             step.Groups.AddRange(c.Groups);
             step.CompletedAssignments++;
         }
+        foreach (var id in segment.Abandoned)
+        {
+            if (!step.Assignments.TryGetValue(id, out var rec) || rec.Status is AssignmentStatus.Completed or AssignmentStatus.Abandoned) continue;
+            Abandon(step, rec);
+        }
+    }
+
+    private static void Abandon(StepRecord step, AssignmentRecord rec)
+    {
+        rec.Status = AssignmentStatus.Abandoned;
+        rec.LeasedTo = null;
+        step.AbandonedAssignments++;
+        step.AbandonedPrompts.AddRange(rec.Assignment.PromptIndices);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
     {
-        if (_dirty) await FlushNow();
+        try { await _journal.Commit().WaitAsync(ct); }
+        catch (Exception e) { logger.LogWarning(e, "run {RunId}: scheduler deactivating with unwritten events (leases/expiries only: replies waited for theirs)", RunId); }
     }
 
     public async Task Configure(SchedulerSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.Validate() is { } error) throw new ArgumentException($"run '{RunId}': {error}");
-        if (S.Settings == settings) return;
-        S.Settings = settings;
-        await FlushNow();
-        StartTimers();
+        if (S.Settings != settings)
+        {
+            S.Settings = settings;
+            _journal.SnapshotChanged();
+            StartTimers();
+        }
+        await _journal.Commit();
     }
 
     public async Task SetPaused(bool paused)
     {
-        if (S.Paused == paused) return;
-        S.Paused = paused;
-        await FlushNow();
+        if (S.Paused != paused)
+        {
+            S.Paused = paused;
+            _journal.SnapshotChanged();
+        }
+        await _journal.Commit();
     }
 
     public async Task<EnqueueResult> EnqueueStep(StepRequest request)
@@ -136,7 +168,10 @@ public sealed class RolloutSchedulerGrain(
         if (S.Paused) return new(EnqueueOutcome.Paused, 0, Unconsumed(), cap);
         if (S.AcknowledgedSteps.Contains(request.Step)) return new(EnqueueOutcome.AlreadyAcknowledged, 0, Unconsumed(), cap);
         if (_steps.TryGetValue(request.Step, out var existing))
+        {
+            await _journal.Commit(); // the first EnqueueStep of it may still be writing
             return new(EnqueueOutcome.AlreadyEnqueued, existing.Assignments.Count, Unconsumed(), cap);
+        }
         if (Unconsumed() >= cap) return new(EnqueueOutcome.Backpressure, 0, Unconsumed(), cap);
 
         var header = new StepHeader
@@ -144,13 +179,16 @@ public sealed class RolloutSchedulerGrain(
             Request = request,
             FirstAssignmentNumber = S.NextAssignmentNumber,
             MinVersion = Math.Max(0, request.RequiredVersion - S.Settings.MaxStaleness),
+            FirstEpoch = S.Epoch,
         };
         var step = Materialise(header);
         S.NextAssignmentNumber += step.Assignments.Count;
         foreach (var rec in step.Assignments.Values) AddPending(rec, front: false);
         S.Steps[request.Step] = header;
-        await FlushNow();
-        await EnsureKeepAlive(true);
+        _journal.SnapshotChanged();
+        _keepAliveWanted = true;
+        await _journal.Commit();
+        await SyncKeepAlive();
         return new(EnqueueOutcome.Enqueued, step.Assignments.Count, Unconsumed(), cap);
     }
 
@@ -182,9 +220,8 @@ public sealed class RolloutSchedulerGrain(
             rec.LeasedTo = workerId;
             rec.LeaseDeadline = deadline;
             if (!rec.Holders.Contains(workerId)) rec.Holders.Add(workerId);
-            _byId[rec.Assignment.AssignmentId].Step.Unflushed.Leases.Add(new LeaseEvent(rec.Assignment.AssignmentId, workerId, deadline));
+            _journal.Open(rec.Assignment.Step).Leases.Add(new LeaseEvent(rec.Assignment.AssignmentId, workerId, deadline));
             _leased[rec.Assignment.AssignmentId] = rec;
-            _dirty = true;
             _leasesGranted++;
             OrchestratorMetrics.AssignmentsLeased.Add(1);
             return new LeaseResult(LeaseOutcome.Assigned, rec.Assignment with { LeaseDeadline = deadline }, null, TimeSpan.Zero);
@@ -195,7 +232,7 @@ public sealed class RolloutSchedulerGrain(
             : new LeaseResult(LeaseOutcome.VersionTooOld, null, needed, retry);
     }
 
-    public Task<CompletionAck> Complete(string assignmentId, string workerId, CompletedGroup[] groups)
+    public async Task<CompletionAck> Complete(string assignmentId, string workerId, CompletedGroup[] groups)
     {
         var t0 = Stopwatch.GetTimestamp();
         var ack = TryComplete(assignmentId, workerId, groups);
@@ -210,7 +247,10 @@ public sealed class RolloutSchedulerGrain(
             OrchestratorMetrics.CompletionsIgnored.Add(1);
         }
         _completeTicks += Stopwatch.GetTimestamp() - t0;
-        return Task.FromResult(ack);
+        // "Settled" tells the worker to drop its copy: the completion it refers to must be durable first.
+        // Group commit: every completion arriving while a pass writes shares the next pass.
+        if (ack.Settled) await _journal.Commit();
+        return ack;
     }
 
     private CompletionAck TryComplete(string assignmentId, string workerId, CompletedGroup[] groups)
@@ -219,13 +259,15 @@ public sealed class RolloutSchedulerGrain(
             return new(CompletionOutcome.UnknownAssignment, $"assignment '{assignmentId}' is not open in run '{RunId}'");
         var (step, rec) = entry;
         if (rec.Status == AssignmentStatus.Completed) return new(CompletionOutcome.Duplicate);
+        if (rec.Status == AssignmentStatus.Abandoned)
+            return new(CompletionOutcome.Abandoned, $"assignment '{assignmentId}' was abandoned after {rec.Expiries} lease expiries");
         if (workerId is null || !rec.Holders.Contains(workerId))
             return new(CompletionOutcome.NotLeaseHolder, $"worker '{workerId}' never leased assignment '{assignmentId}'");
         if (Invalid(rec.Assignment, groups) is { } error) return new(CompletionOutcome.Invalid, error);
         if (groups.FirstOrDefault(g => g.PolicyVersion < rec.Assignment.MinVersion) is { } stale)
             return new(CompletionOutcome.StaleVersion,
                 $"group for prompt {stale.PromptIndex} was sampled with policy version {stale.PolicyVersion}; assignment '{assignmentId}' needs ≥ {rec.Assignment.MinVersion}");
-        if (step.Header.HandedOff) return new(CompletionOutcome.Duplicate); // cannot happen (handed off ⇒ complete); guards frozen contents
+        if (step.Header.HandedOff) return new(CompletionOutcome.Duplicate); // cannot happen (handed off ⇒ settled); guards frozen contents
 
         if (rec.Status == AssignmentStatus.Pending) RemovePending(rec);
         _leased.Remove(assignmentId);
@@ -233,8 +275,7 @@ public sealed class RolloutSchedulerGrain(
         rec.LeasedTo = workerId;
         step.Groups.AddRange(groups);
         step.CompletedAssignments++;
-        step.Unflushed.Completions.Add(new CompletionEvent(assignmentId, workerId, groups));
-        _dirty = true;
+        _journal.Open(step.Header.Request.Step).Completions.Add(new CompletionEvent(assignmentId, workerId, groups));
         return new(CompletionOutcome.Accepted);
     }
 
@@ -268,49 +309,59 @@ public sealed class RolloutSchedulerGrain(
         var redelivery = rec.Header.HandedOff;
         if (!redelivery)
         {
-            rec.Header.HandedOff = true;
-            // Every completion and the hand-off are durable before the learner sees the step: a failover
-            // after this returns the same groups as a redelivery.
-            await FlushNow();
-            _stepsHandedOff++;
-            OrchestratorMetrics.StepsHandedOff.Add(1);
+            // Every completion (and abandonment) durable first, then the hand-off: a failover can never find
+            // a handed-off step with a completion missing (it would wait forever on a frozen step).
+            await _journal.Commit();
+            if (S.AcknowledgedSteps.Contains(step)) return new(TakeStepOutcome.AlreadyAcknowledged, step, [], 0, 0, false);
+            redelivery = rec.Header.HandedOff; // another TakeCompletedStep got here during the await
+            if (!redelivery)
+            {
+                rec.Header.HandedOff = true;
+                _journal.SnapshotChanged();
+                _stepsHandedOff++;
+                OrchestratorMetrics.StepsHandedOff.Add(1);
+                if (rec.AbandonedPrompts.Count > 0)
+                    logger.LogWarning("run {RunId}: step {Step} handed off without {Count} abandoned prompts (poison: lease expired {Max} times): {Prompts}",
+                        RunId, step, rec.AbandonedPrompts.Count, S.Settings.MaxLeaseExpiries, string.Join(',', rec.AbandonedPrompts));
+            }
         }
-        return new(TakeStepOutcome.Ready, step, rec.Groups.ToArray(), rec.CompletedAssignments, rec.Assignments.Count, redelivery);
+        // The same groups as a redelivery after a failover: the hand-off is durable before the learner sees it.
+        await _journal.Commit();
+        return new(TakeStepOutcome.Ready, step, rec.Groups.ToArray(), rec.CompletedAssignments, rec.Assignments.Count, redelivery,
+            rec.AbandonedPrompts.Count == 0 ? null : [.. rec.AbandonedPrompts]);
     }
 
     public async Task AcknowledgeStep(long step)
     {
-        if (S.AcknowledgedSteps.Contains(step)) return;
-        if (!_steps.TryGetValue(step, out var rec))
-            throw new ArgumentException($"run '{RunId}': step {step} was never enqueued, it cannot be acknowledged");
-        if (!rec.Header.HandedOff)
-            throw new InvalidOperationException($"run '{RunId}': step {step} was not handed off yet (TakeCompletedStep first)");
-        foreach (var id in rec.Assignments.Keys) { _byId.Remove(id); _leased.Remove(id); RemovePending(rec.Assignments[id]); }
-        _steps.Remove(step);
-        S.Steps.Remove(step);
-        S.AcknowledgedSteps.Add(step);
-        await FlushNow();
-        // The snapshot no longer names the segments, so a failure here only leaves garbage behind.
-        foreach (var name in rec.Header.Segments)
+        if (!S.AcknowledgedSteps.Contains(step))
         {
-            if (_segments.Remove(name, out var seg)) await storage.ClearStateAsync(name, this.GetGrainId(), seg);
+            if (!_steps.TryGetValue(step, out var rec))
+                throw new ArgumentException($"run '{RunId}': step {step} was never enqueued, it cannot be acknowledged");
+            if (!rec.Header.HandedOff)
+                throw new InvalidOperationException($"run '{RunId}': step {step} was not handed off yet (TakeCompletedStep first)");
+            foreach (var (id, a) in rec.Assignments) { _byId.Remove(id); _leased.Remove(id); RemovePending(a); }
+            _steps.Remove(step);
+            S.Steps.Remove(step);
+            S.AcknowledgedSteps.Add(step);
+            // Its segments are cleared by the journal once the snapshot without the step is durable.
+            _journal.ForgetStep(step);
+            _keepAliveWanted = S.Steps.Count > 0;
         }
-        if (S.Steps.Count == 0) await EnsureKeepAlive(false);
+        await _journal.Commit();
+        await SyncKeepAlive();
     }
 
     public Task<SchedulerStats> GetStats() => Task.FromResult(new SchedulerStats(
         _pendingNodes.Count, _leased.Count, Unconsumed(), _leasesGranted, _leasesExpired,
         _completionsAccepted, _completionsIgnored, _stepsHandedOff,
         S.AcknowledgedSteps.Count == 0 ? -1 : S.AcknowledgedSteps.Max(),
-        _writes, Ms(_writeTicks), Ms(_leaseTicks), Ms(_completeTicks)));
+        _journal.Writes, Ms(_journal.WriteTicks), Ms(_leaseTicks), Ms(_completeTicks), _abandoned, _journal.Passes));
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask; // activation is the point
 
     private int Unconsumed() => S.Steps.Values.Count(s => !s.HandedOff);
-
-    private static string NewSegmentName(long step) => $"scheduler-step-{step}-segment-{Guid.NewGuid():N}";
 
     private void AddPending(AssignmentRecord rec, bool front)
     {
@@ -329,9 +380,9 @@ public sealed class RolloutSchedulerGrain(
 
     private void StartTimers()
     {
-        // Check deadlines a few times per lease (reminders, 1-minute minimum, are too coarse) and flush
-        // written-behind state at least every FlushInterval.
-        var period = TimeSpan.FromTicks(Math.Clamp(S.Settings.LeaseDuration.Ticks / 4, TimeSpan.FromMilliseconds(20).Ticks, FlushInterval.Ticks));
+        // Check deadlines a few times per lease (reminders, 1-minute minimum, are too coarse) and write
+        // lease/expiry events behind.
+        var period = TimeSpan.FromTicks(Math.Clamp(S.Settings.LeaseDuration.Ticks / 4, TimeSpan.FromMilliseconds(20).Ticks, TimeSpan.FromMilliseconds(500).Ticks));
         if (_expiryTimer is not null && period == _expiryPeriod) return;
         _expiryTimer?.Dispose();
         _expiryPeriod = period;
@@ -348,98 +399,56 @@ public sealed class RolloutSchedulerGrain(
         {
             foreach (var rec in expired)
             {
-                _leased.Remove(rec.Assignment.AssignmentId);
-                rec.Status = AssignmentStatus.Pending;
-                rec.LeasedTo = null;
-                AddPending(rec, front: true);
+                var id = rec.Assignment.AssignmentId;
+                var step = _byId[id].Step;
+                var events = _journal.Open(rec.Assignment.Step);
+                _leased.Remove(id);
+                rec.Expiries++;
                 _leasesExpired++;
+                events.Expiries.Add(id);
+                if (rec.Expiries >= S.Settings.MaxLeaseExpiries)
+                {
+                    // Poison: every worker that took it died or hung. Re-leasing it forever would stall the
+                    // step (and the run) for good; the learner gets the step without these prompts instead.
+                    Abandon(step, rec);
+                    events.Abandoned.Add(id);
+                    _abandoned++;
+                    OrchestratorMetrics.AssignmentsAbandoned.Add(1);
+                    logger.LogWarning("run {RunId}: assignment {Id} (prompts {Prompts}) abandoned after {Expiries} lease expiries (holders {Holders})",
+                        RunId, id, string.Join(',', rec.Assignment.PromptIndices), rec.Expiries, string.Join(',', rec.Holders));
+                }
+                else
+                {
+                    rec.Status = AssignmentStatus.Pending;
+                    rec.LeasedTo = null;
+                    AddPending(rec, front: true);
+                }
             }
             OrchestratorMetrics.AssignmentsExpired.Add(expired.Count);
-            _dirty = true;
         }
-        if (_dirty && now - _lastWrite >= FlushInterval) StartBackgroundFlush();
+        _journal.Nudge(WriteBehindInterval);
         return Task.CompletedTask;
     }
 
-    private DateTimeOffset _lastWrite = DateTimeOffset.MinValue;
-
     /// <summary>
-    /// Append each step's unflushed events as a new segment, then write the snapshot that names them.
-    /// The events are taken synchronously (before the first await), so calls that run while a
-    /// background flush waits on storage add to fresh buffers; a failed segment's events go back.
+    /// Bring the keep-alive reminder in line with whether there is work, one registry call at a time
+    /// (reentrant calls may flip the wish while a call is out). A reminder survives silo failure: it
+    /// reactivates the grain elsewhere so leases keep expiring.
     /// </summary>
-    private async Task Flush()
+    private Task SyncKeepAlive()
     {
-        _dirty = false;
-        _lastWrite = DateTimeOffset.UtcNow;
-        var t0 = Stopwatch.GetTimestamp();
-        var batch = new List<(StepRecord Step, StepSegment Segment)>();
-        foreach (var step in _steps.Values)
+        if (_keepAliveSync.IsCompleted && _keepAliveWanted != _keepAliveActual) _keepAliveSync = SyncKeepAliveLoop();
+        return _keepAliveSync;
+    }
+
+    private async Task SyncKeepAliveLoop()
+    {
+        while (_keepAliveWanted != _keepAliveActual)
         {
-            if (step.Unflushed.IsEmpty) continue;
-            batch.Add((step, step.Unflushed));
-            step.Unflushed = new StepSegment();
+            var wanted = _keepAliveWanted;
+            if (wanted) await this.RegisterOrUpdateReminder(KeepAliveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            else if (await this.GetReminder(KeepAliveReminder) is { } r) await this.UnregisterReminder(r);
+            _keepAliveActual = wanted;
         }
-        for (var i = 0; i < batch.Count; i++)
-        {
-            var (step, segment) = batch[i];
-            var name = NewSegmentName(step.Header.Request.Step);
-            var seg = new GrainState<StepSegment>(segment);
-            try
-            {
-                await storage.WriteStateAsync(name, this.GetGrainId(), seg);
-            }
-            catch
-            {
-                foreach (var (s, g) in batch.Skip(i)) { s.Unflushed.Leases.InsertRange(0, g.Leases); s.Unflushed.Completions.InsertRange(0, g.Completions); }
-                _dirty = true;
-                throw;
-            }
-            _segments[name] = seg;
-            step.Header.Segments.Add(name);
-            _writes++;
-        }
-        await state.WriteStateAsync();
-        _writes++;
-        _writeTicks += Stopwatch.GetTimestamp() - t0;
-    }
-
-    /// <summary>Flush now, after any background flush finishes (one write of the snapshot at a time).</summary>
-    private async Task FlushNow()
-    {
-        if (_backgroundFlush is { IsCompleted: false } running) await running;
-        await Flush();
-    }
-
-    /// <summary>
-    /// Written-behind flush that does not hold the grain's turn while storage round-trips: leases and
-    /// completions keep being served meanwhile (measured: awaiting it in the timer turn stalled leases
-    /// for ~100 ms per flush).
-    /// </summary>
-    private void StartBackgroundFlush()
-    {
-        if (_backgroundFlush is { IsCompleted: false }) return;
-        _backgroundFlush = BackgroundFlush();
-    }
-
-    private async Task BackgroundFlush()
-    {
-        try { await Flush(); }
-        catch (Exception e)
-        {
-            _dirty = true; // retried on the next tick
-            logger.LogWarning(e, "run {RunId}: written-behind flush failed; retrying", RunId);
-        }
-    }
-
-    private Task? _backgroundFlush;
-
-    private async Task EnsureKeepAlive(bool wanted)
-    {
-        // A reminder survives silo failure: it reactivates the grain elsewhere so leases keep expiring.
-        if (wanted == _reminderRegistered) return;
-        if (wanted) await this.RegisterOrUpdateReminder(KeepAliveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        else if (await this.GetReminder(KeepAliveReminder) is { } r) await this.UnregisterReminder(r);
-        _reminderRegistered = wanted;
     }
 }

@@ -15,6 +15,12 @@ public sealed class LatencyRecorder
 
     public int Count { get { lock (_lock) return _ticks.Count; } }
 
+    /// <summary>Drop what was recorded so far (the end of a benchmark's warm-up).</summary>
+    public void Clear()
+    {
+        lock (_lock) _ticks.Clear();
+    }
+
     /// <summary>Nearest-rank percentile in milliseconds (q in [0, 1]); NaN when empty.</summary>
     public double PercentileMs(double q)
     {

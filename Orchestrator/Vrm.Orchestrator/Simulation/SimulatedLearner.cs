@@ -17,8 +17,11 @@ public sealed class SimulatedLearner(IGrainFactory grains, string runId, int pro
     /// <summary>Steps whose groups did not cover every prompt exactly once (must stay 0).</summary>
     public int ExactlyOnceViolations { get; private set; }
     public int BackpressureRefusals { get; private set; }
+    /// <summary>Prompts the scheduler gave up on (poison assignments) and reported with their step.</summary>
+    public long PromptsAbandoned { get; private set; }
 
-    public async Task RunAsync(int steps, TimeSpan poll, CancellationToken ct)
+    /// <param name="onAcknowledged">Called after each step is acknowledged, with the step number (the benchmark ends its warm-up there).</param>
+    public async Task RunAsync(int steps, TimeSpan poll, CancellationToken ct, Action<long>? onAcknowledged = null)
     {
         long nextEnqueue = 0, nextTake = 0;
         var cap = maxStaleness + 1;
@@ -40,10 +43,13 @@ public sealed class SimulatedLearner(IGrainFactory grains, string runId, int pro
                 await Task.Delay(poll, ct);
                 continue;
             }
+            // Groups and abandoned (poison) prompts together cover the step's prompts exactly once.
             var expected = Enumerable.Range((int)(nextTake * promptsPerStep), promptsPerStep);
-            if (!taken.Groups.Select(g => g.PromptIndex).Order().SequenceEqual(expected)) ExactlyOnceViolations++;
+            if (!taken.Groups.Select(g => g.PromptIndex).Concat(taken.Abandoned).Order().SequenceEqual(expected)) ExactlyOnceViolations++;
             GroupsTaken += taken.Groups.Length;
+            PromptsAbandoned += taken.Abandoned.Length;
             await OrchestratorRetry.Call(() => _scheduler.AcknowledgeStep(nextTake), ct);
+            onAcknowledged?.Invoke(nextTake);
             nextTake++;
             PolicyVersion++;
         }

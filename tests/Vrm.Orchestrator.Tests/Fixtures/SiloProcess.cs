@@ -64,6 +64,15 @@ public static class SiloProcessProgram
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["bench-control-plane", ..])
+        {
+            // Same runner as `vrm bench cluster --part control-plane`, without building the whole CLI.
+            var workers = args.Length > 1 ? int.Parse(args[1]) : 256;
+            var steps = args.Length > 2 ? int.Parse(args[2]) : 20;
+            var r = await Simulation.ControlPlaneBenchmark.RunAsync(new Simulation.ControlPlaneBenchmarkOptions(Workers: workers, Steps: steps), CancellationToken.None);
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(r, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }
         if (args is not ["silo"])
         {
             Console.Error.WriteLine("usage: Vrm.Orchestrator.Tests silo   (a silo configured from VRM_* environment variables)");
