@@ -42,6 +42,7 @@ public static class WorkerGrpcHost
             ConfigureForBulkStreams(kestrel);
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        BulkTransferMemoryPool.AddTo(builder.Services);
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(holder);
         builder.Services.AddGrpc(grpc =>
