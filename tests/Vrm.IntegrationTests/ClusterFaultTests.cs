@@ -34,42 +34,36 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
         await using var cluster = new ClusterProcesses("worker-kill");
         await cluster.StartOrchestrator();
         await cluster.StartReward();
-        const int steps = 8;
+        const int steps = 6;
         var runId = await cluster.SubmitRun("worker-kill", steps, cluster.RunConfig(leaseSeconds: 3));
         var victim = cluster.StartWorker("w0", runId);
-        cluster.StartWorker("w1", runId);
+        var survivor = cluster.StartWorker("w1", runId);
         await cluster.StartLearner("learner", runId);
-        await cluster.WaitForRun(runId, s => s.Step >= 2, RunTimeout, "2 steps");
+        await cluster.WaitForRun(runId, s => s.Step >= 1, RunTimeout, "the first step");
 
-        // Freeze the victim where it stands and see whether it holds a lease: the survivor finishes its own
-        // assignments in well under a second, so a lease still out after 1.5 s of freeze is the victim's.
+        // Freeze both workers where they stand. A worker holds at most one lease at a time (lease → sample →
+        // complete), so two leases out while both are frozen means the victim holds one: kill it then.
         var scheduler = cluster.Grains.GetGrain<IRolloutSchedulerGrain>(runId);
         var before = await scheduler.GetStats();
         int attempts = 0;
         DateTimeOffset killedAt = default;
         while (killedAt == default)
         {
-            Assert.True(++attempts <= 30, $"in 30 freezes the victim never held a lease.\n{cluster.Tails()}");
+            Assert.True(++attempts <= 100, $"in 100 freezes the two workers never held both leases of a step.\n{cluster.Tails()}");
             victim.Signal("STOP");
-            bool holds = true;
-            for (int i = 0; i < 6 && holds; i++)
-            {
-                await Task.Delay(250);
-                holds = (await scheduler.GetStats()).LeasedAssignments >= 1;
-            }
-            var status = (await cluster.Run(runId)).Status;
-            if (holds && status == RunStatus.Running)
+            survivor.Signal("STOP");
+            await Task.Delay(200);
+            var leased = (await scheduler.GetStats()).LeasedAssignments;
+            if (leased == B)
             {
                 victim.Kill();
                 killedAt = DateTimeOffset.UtcNow;
             }
-            else
-            {
-                victim.Signal("CONT");
-                await Task.Delay(150 + 97 * attempts % 400);
-            }
+            else victim.Signal("CONT");
+            survivor.Signal("CONT");
+            if (killedAt == default) await Task.Delay(100 + 137 * attempts % 500);
         }
-        output.WriteLine($"w0 killed (SIGKILL) holding a lease after {attempts} freeze(s), {clock.Elapsed.TotalSeconds:F1} s into the test");
+        output.WriteLine($"w0 killed (SIGKILL) holding one of the step's {B} leases (both out while both workers were frozen) after {attempts} freeze(s), {clock.Elapsed.TotalSeconds:F1} s into the test");
 
         var final = await cluster.WaitForRun(runId, s => s.Status == RunStatus.Succeeded, RunTimeout, "SUCCEEDED");
         var after = await scheduler.GetStats();
@@ -99,7 +93,7 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
         await using var cluster = new ClusterProcesses("learner-kill");
         await cluster.StartOrchestrator();
         await cluster.StartReward();
-        const int steps = 8;
+        const int steps = 6;
         var runId = await cluster.SubmitRun("learner-kill", steps, cluster.RunConfig(leaseSeconds: 3));
         cluster.StartWorker("w0", runId);
         cluster.StartWorker("w1", runId);
