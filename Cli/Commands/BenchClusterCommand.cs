@@ -29,6 +29,7 @@ public static class BenchClusterCommand
     private static readonly Option<double> Sigma = new("--latency-sigma") { Description = "lognormal sigma", DefaultValueFactory = _ => 0.5 };
     private static readonly Option<double> TailProb = new("--tail-prob") { Description = "probability of a slow (tail) assignment", DefaultValueFactory = _ => 0.02 };
     private static readonly Option<double> TailMedianMs = new("--tail-median-ms") { Description = "tail lognormal median", DefaultValueFactory = _ => 100 };
+    private static readonly Option<bool> SeparateCalls = new("--separate-complete") { Description = "workers call Complete then Lease (2 grain calls per assignment) instead of CompleteAndLease" };
     private static readonly Option<string?> Redis = new("--redis") { Description = "run the silo with Redis clustering/storage (connection string) instead of in-memory" };
 
     private static readonly Part[] Parts = [new("control-plane", "assignments/s and lease latency, simulated workers against a real silo on loopback", RunControlPlane)];
@@ -36,7 +37,7 @@ public static class BenchClusterCommand
     public static Command Create()
     {
         var cmd = new Command("cluster", "Cluster benchmarks: " + string.Join("; ", Parts.Select(p => $"{p.Name} — {p.Description}")));
-        foreach (var o in new Option[] { PartOption, OutOption, Workers, Steps, WarmupSteps, PromptsPerStep, GroupSize, PerAssignment, MaxStaleness, MedianMs, Sigma, TailProb, TailMedianMs, Redis })
+        foreach (var o in new Option[] { PartOption, OutOption, Workers, Steps, WarmupSteps, PromptsPerStep, GroupSize, PerAssignment, MaxStaleness, MedianMs, Sigma, TailProb, TailMedianMs, SeparateCalls, Redis })
             cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
@@ -59,7 +60,7 @@ public static class BenchClusterCommand
             pr.GetValue(PerAssignment), pr.GetValue(MaxStaleness),
             Latency: LatencyDistribution.LogNormal(TimeSpan.FromMilliseconds(pr.GetValue(MedianMs)), pr.GetValue(Sigma))
                 .WithTail(pr.GetValue(TailProb), TimeSpan.FromMilliseconds(pr.GetValue(TailMedianMs)), 0.5),
-            Redis: pr.GetValue(Redis), WarmupSteps: pr.GetValue(WarmupSteps));
+            Redis: pr.GetValue(Redis), WarmupSteps: pr.GetValue(WarmupSteps), SeparateCompleteAndLease: pr.GetValue(SeparateCalls));
         if (options.Validate() is { } error)
         {
             await Console.Error.WriteLineAsync($"vrm bench cluster: {error}");
@@ -75,6 +76,7 @@ public static class BenchClusterCommand
         table.AddRow("lease max (ms)", $"{r.LeaseMaxMs:F2}", "");
         table.AddRow("all lease calls p99 (ms)", $"{r.AllLeaseCallsP99Ms:F2}", "");
         table.AddRow("assignments", $"{r.Assignments}", "");
+        table.AddRow("worker calls", Markup.Escape(r.WorkerCalls), "");
         table.AddRow("elapsed (s)", $"{r.ElapsedSeconds:F2}", "");
         table.AddRow("worker-bound ideal (assignments/s)", $"{r.IdealAssignmentsPerSecond:F0}", "");
         table.AddRow("lease calls / no-work polls", $"{r.LeaseCalls} / {r.NoWorkPolls}", "");

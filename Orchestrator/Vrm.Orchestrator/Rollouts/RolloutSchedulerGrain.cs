@@ -234,6 +234,24 @@ public sealed class RolloutSchedulerGrain(
 
     public async Task<CompletionAck> Complete(string assignmentId, string workerId, CompletedGroup[] groups)
     {
+        var ack = CompleteCore(assignmentId, workerId, groups);
+        // "Settled" tells the worker to drop its copy: the completion it refers to must be durable first.
+        // Group commit: every completion arriving while a pass writes shares the next pass.
+        if (ack.Settled) await _journal.Commit();
+        return ack;
+    }
+
+    public async Task<CompleteAndLeaseResult> CompleteAndLease(string assignmentId, string workerId, CompletedGroup[] groups, long workerVersion)
+    {
+        var ack = CompleteCore(assignmentId, workerId, groups);
+        // Granted in the same turn; the reply (and so the lease) waits for the completion's commit.
+        var next = await Lease(workerId, workerVersion);
+        if (ack.Settled) await _journal.Commit();
+        return new CompleteAndLeaseResult(ack, next);
+    }
+
+    private CompletionAck CompleteCore(string assignmentId, string workerId, CompletedGroup[] groups)
+    {
         var t0 = Stopwatch.GetTimestamp();
         var ack = TryComplete(assignmentId, workerId, groups);
         if (ack.Outcome == CompletionOutcome.Accepted)
@@ -247,9 +265,6 @@ public sealed class RolloutSchedulerGrain(
             OrchestratorMetrics.CompletionsIgnored.Add(1);
         }
         _completeTicks += Stopwatch.GetTimestamp() - t0;
-        // "Settled" tells the worker to drop its copy: the completion it refers to must be durable first.
-        // Group commit: every completion arriving while a pass writes shares the next pass.
-        if (ack.Settled) await _journal.Commit();
         return ack;
     }
 

@@ -20,7 +20,8 @@ public sealed record ControlPlaneBenchmarkOptions(
     TimeSpan? LeaseDuration = null,
     string? Redis = null,
     int Seed = 1,
-    int WarmupSteps = 4)
+    int WarmupSteps = 4,
+    bool SeparateCompleteAndLease = false)
 {
     /// <summary>Median 10 ms, σ 0.5, plus a 2 % tail at median 100 ms: the orchestrator, not the workers, limits throughput.</summary>
     public static LatencyDistribution DefaultLatency { get; } =
@@ -77,7 +78,8 @@ public sealed record ControlPlaneBenchmarkResult(
     double CpuMillisecondsPerAssignment,
     double CpuBoundAssignmentsPerSecond,
     long JournalPasses,
-    long AssignmentsAbandoned)
+    long AssignmentsAbandoned,
+    string WorkerCalls)
 {
     public const double BarAssignmentsPerSecond = 5000;
     public const double BarLeaseP99Ms = 50;
@@ -111,7 +113,8 @@ public static class ControlPlaneBenchmark
             var scheduler = grains.GetGrain<IRolloutSchedulerGrain>(runId);
             await scheduler.Configure(new SchedulerSettings(o.MaxStaleness, o.LeaseDuration ?? TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(2)));
 
-            var workerOptions = new SimulatedWorkerOptions(o.EffectiveLatency, o.CompletionTokens, MaxNoWorkBackoff: TimeSpan.FromMilliseconds(20));
+            var workerOptions = new SimulatedWorkerOptions(o.EffectiveLatency, o.CompletionTokens, MaxNoWorkBackoff: TimeSpan.FromMilliseconds(20),
+                SeparateCompleteAndLease: o.SeparateCompleteAndLease);
             var workers = Enumerable.Range(0, o.Workers)
                 .Select(i => new SimulatedRolloutWorker(grains, runId, $"sim-{i:D4}", workerOptions, o.Seed * 100_003 + i)).ToArray();
             var learner = new SimulatedLearner(grains, runId, o.PromptsPerStep, o.GroupSize, o.PromptsPerAssignment, o.MaxStaleness);
@@ -161,7 +164,8 @@ public static class ControlPlaneBenchmark
                 loadBefore, LoadAverage(),
                 rate >= ControlPlaneBenchmarkResult.BarAssignmentsPerSecond && p99 < ControlPlaneBenchmarkResult.BarLeaseP99Ms,
                 o.WarmupSteps, cpuPerAssignment, Environment.ProcessorCount * 1000.0 / cpuPerAssignment,
-                stats.JournalPasses, stats.AssignmentsAbandoned);
+                stats.JournalPasses, stats.AssignmentsAbandoned,
+                o.SeparateCompleteAndLease ? "Lease + Complete (2 calls per assignment)" : "CompleteAndLease (1 call per assignment)");
         }
         finally
         {

@@ -11,7 +11,8 @@ public sealed record SimulatedWorkerOptions(
     int CompletionTokens = 8,
     TimeSpan? WeightPullTime = null,
     TimeSpan? MaxNoWorkBackoff = null,
-    TimeSpan? HeartbeatInterval = null);
+    TimeSpan? HeartbeatInterval = null,
+    bool SeparateCompleteAndLease = false);
 
 /// <summary>
 /// A rollout worker without a model (the GPSTracker fake-device idea): it registers, heartbeats,
@@ -45,18 +46,25 @@ public sealed class SimulatedRolloutWorker(IGrainFactory grains, string runId, s
         {
             var backoff = TimeSpan.Zero;
             var maxBackoff = options.MaxNoWorkBackoff ?? TimeSpan.FromMilliseconds(100);
-            while (!ct.IsCancellationRequested && !_draining)
+            LeaseResult? next = null;
+            // A draining worker still finishes a lease that came back with its last completion.
+            while (!ct.IsCancellationRequested && (!_draining || next is { Outcome: LeaseOutcome.Assigned }))
             {
-                var t0 = Stopwatch.GetTimestamp();
-                var lease = await OrchestratorRetry.Call(() => _scheduler.Lease(workerId, PolicyVersion), ct);
-                var dt = Stopwatch.GetTimestamp() - t0;
-                allLeases?.Record(dt);
+                LeaseResult lease;
+                if (next is not null) { lease = next; next = null; } // came back with the previous completion
+                else
+                {
+                    var t0 = Stopwatch.GetTimestamp();
+                    lease = await OrchestratorRetry.Call(() => _scheduler.Lease(workerId, PolicyVersion), ct);
+                    var dt = Stopwatch.GetTimestamp() - t0;
+                    allLeases?.Record(dt);
+                    if (lease.Outcome == LeaseOutcome.Assigned) assignedLeases?.Record(dt);
+                }
                 switch (lease.Outcome)
                 {
                     case LeaseOutcome.Assigned:
-                        assignedLeases?.Record(dt);
                         backoff = TimeSpan.Zero;
-                        await Work(lease.Assignment!, ct);
+                        next = await Work(lease.Assignment!, assignedLeases, allLeases, ct);
                         break;
                     case LeaseOutcome.VersionTooOld:
                         WeightPulls++;
@@ -80,12 +88,35 @@ public sealed class SimulatedRolloutWorker(IGrainFactory grains, string runId, s
         }
     }
 
-    private async Task Work(RolloutAssignment a, CancellationToken ct)
+    /// <summary>
+    /// "Sample", then complete. Returns the next lease when it came back with the completion
+    /// (<see cref="IRolloutSchedulerGrain.CompleteAndLease"/>); its round trip is this worker's lease
+    /// latency for that assignment — the time from finishing one assignment to holding the next.
+    /// </summary>
+    private async Task<LeaseResult?> Work(RolloutAssignment a, LatencyRecorder? assignedLeases, LatencyRecorder? allLeases, CancellationToken ct)
     {
         var latency = options.Latency.Sample(_rng);
         if (latency > TimeSpan.Zero) await Task.Delay(latency, ct);
         var groups = a.PromptIndices.Select(p => FakeGroup(a, p)).ToArray();
-        var ack = await OrchestratorRetry.Call(() => _scheduler.Complete(a.AssignmentId, workerId, groups), ct);
+        CompletionAck ack;
+        LeaseResult? next = null;
+        if (options.SeparateCompleteAndLease || _draining)
+            ack = await OrchestratorRetry.Call(() => _scheduler.Complete(a.AssignmentId, workerId, groups), ct);
+        else
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            var both = await OrchestratorRetry.Call(() => _scheduler.CompleteAndLease(a.AssignmentId, workerId, groups, PolicyVersion), ct);
+            var dt = Stopwatch.GetTimestamp() - t0;
+            (ack, next) = (both.Ack, both.Next);
+            allLeases?.Record(dt);
+            if (next.Outcome == LeaseOutcome.Assigned) assignedLeases?.Record(dt);
+        }
+        Account(a, groups, ack);
+        return next;
+    }
+
+    private void Account(RolloutAssignment a, CompletedGroup[] groups, CompletionAck ack)
+    {
         if (ack.Outcome == CompletionOutcome.Accepted)
         {
             Interlocked.Increment(ref _completed);
