@@ -159,21 +159,23 @@ public sealed class RolloutWorkerLoop
     private void Work(RolloutAssignment a)
     {
         _currentAssignment = a.AssignmentId;
+        var clock = Stopwatch.StartNew();
         try
         {
-            var clock = Stopwatch.StartNew();
             long version = _holder.Version;
             var groups = SampleAndScore(a, version);
             // Finish even when stopping (drain): the lease deadline bounds how long completing may take.
             using var finish = new CancellationTokenSource(Max(a.LeaseDeadline - DateTimeOffset.UtcNow, _options.DrainGrace));
             var ack = Block(OrchestratorRetry.Call(() => Scheduler.Complete(a.AssignmentId, _options.WorkerId, groups), finish.Token));
             if (ack.Settled) Interlocked.Increment(ref _completed);
+            WorkerMetrics.AssignmentFinished(_options.WorkerId, ack.Settled ? "completed" : "rejected", clock.Elapsed.TotalSeconds);
             _log.Log(ack.Settled ? LogLevel.Debug : LogLevel.Warning, "worker {Worker}: assignment {Id} ({Prompts}×{G}) with v{Version} in {Seconds:F2} s: {Outcome} {Error}",
                 _options.WorkerId, a.AssignmentId, a.PromptIndices.Length, a.GroupSize, version, clock.Elapsed.TotalSeconds, ack.Outcome, ack.Error);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The lease expires and the scheduler hands the assignment to someone else; this worker goes on.
+            WorkerMetrics.AssignmentFinished(_options.WorkerId, "failed", clock.Elapsed.TotalSeconds);
             _log.LogError(e, "worker {Worker}: assignment {Id} failed", _options.WorkerId, a.AssignmentId);
         }
         finally { _currentAssignment = null; }
@@ -191,11 +193,13 @@ public sealed class RolloutWorkerLoop
             var rows = a.PromptIndices.Skip(start).Take(promptsPerBatch).ToArray();
             SampleBatch batch;
             using (var scope = torch.NewDisposeScope())
+            using (ModelComputeClock.Measure())
             {
                 var images = _data.ImagesOf(rows); // [n, 3, S, S]
                 batch = Sampler.Generate(_holder.Model!, images, rows.Select(r => _data.PromptIds[r]).ToList(), a.GroupSize, SamplingFor(a, batchNo));
             }
             Interlocked.Add(ref _tokens, batch.GeneratedTokens);
+            WorkerMetrics.Sampled(_options.WorkerId, batch.GeneratedTokens, batch.Rows.Count);
 
             var texts = batch.Rows.Select(r => _tokenizer.Decode(r.Tokens)).ToArray();
             var items = new RewardItem[batch.Rows.Count];

@@ -16,19 +16,20 @@ public static class BenchLearnCommand
     public static Command Create()
     {
         var recipe = new DefaultRecipe();
-        var knobs = new GrpoCommand.Knobs();
+        var knobs = new GrpoCommand.Knobs(recipe.Grpo, recipe.GrpoSteps, recipe.EvalLimit);
         var seeds = new Option<ulong[]>("--seeds") { Description = "One GRPO run per seed (each with its own data, pretraining and SFT)", DefaultValueFactory = _ => [1UL], AllowMultipleArgumentsPerToken = true };
+        var prepSeed = new Option<ulong?>("--prepare-seed") { Description = "Data, pretraining and SFT from this one seed for every run, so runs differ only in GRPO's seed (default: each run prepares its own)" };
         var home = new Option<string>("--home") { DefaultValueFactory = _ => recipe.Home };
         var outPath = new Option<string>("--out") { DefaultValueFactory = _ => "artifacts/bench/learn.json" };
         var cmd = new Command("learn", "Benchmark learning: SFT checkpoint → GRPO on count; before/after on test and ood per seed");
-        foreach (var o in knobs.All.Concat([seeds, home, outPath])) cmd.Options.Add(o); // --seed and --task are overridden per run
+        foreach (var o in knobs.All.Concat([seeds, prepSeed, home, outPath])) cmd.Options.Add(o); // --seed and --task are overridden per run
         cmd.SetAction((ParseResult pr) => TrainingCommands.Guard("bench learn", () =>
         {
             var results = new List<object>();
             var rows = new List<(ulong Seed, EvalRow? TestB, EvalRow? TestA, EvalRow? OodB, EvalRow? OodA, double Minutes, double R0, double R1)>();
             foreach (var seed in pr.GetValue(seeds)!)
             {
-                var r = recipe with { Home = pr.GetValue(home)!, Seed = seed };
+                var r = recipe with { Home = pr.GetValue(home)!, Seed = pr.GetValue(prepSeed) ?? seed };
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 r.Prepare(Console.WriteLine);
                 var prepMinutes = clock.Elapsed.TotalMinutes;
@@ -45,7 +46,7 @@ public static class BenchLearnCommand
                 int k = Math.Max(1, rewards.Count / 10);
                 double r0 = rewards.Take(k).DefaultIfEmpty(double.NaN).Average(), r1 = rewards.TakeLast(k).DefaultIfEmpty(double.NaN).Average();
                 rows.Add((seed, Find(result.Before, "test"), Find(result.After, "test"), Find(result.Before, "ood"), Find(result.After, "ood"), grpoMinutes, r0, r1));
-                results.Add(new { seed, prepare_minutes = prepMinutes, grpo_minutes = grpoMinutes, steps = result.Steps.Count, before = result.Before, after = result.After,
+                results.Add(new { seed, prepare_seed = r.Seed, prepare_minutes = prepMinutes, grpo_minutes = grpoMinutes, steps = result.Steps.Count, before = result.Before, after = result.After,
                     reward_first_tenth = r0, reward_last_tenth = r1, run_dir = Path.GetFullPath(result.RunDir) });
                 EvalTable.Print(result.After, result.Before, $"seed {seed}: before (SFT) / after (GRPO)");
             }
@@ -54,9 +55,17 @@ public static class BenchLearnCommand
             foreach (var x in rows)
                 Console.WriteLine($"{x.Seed,4} | {x.TestB?.Accuracy:P1} → {x.TestA?.Accuracy:P1} ({(x.TestA?.Accuracy - x.TestB?.Accuracy) * 100:+0.0;-0.0}) | {x.TestA?.FormatRate:P1} | " +
                                   $"{x.OodB?.Accuracy:P1} → {x.OodA?.Accuracy:P1} ({(x.OodA?.Accuracy - x.OodB?.Accuracy) * 100:+0.0;-0.0}) | {x.R0:0.000} → {x.R1:0.000} | {x.Minutes:0.0}");
+            // The issue's bar, checked on every seed (not the best one): ≥ 15 points on held-out count, format ≥ 0.95, ≤ 20 GRPO minutes.
+            var gains = rows.Select(x => ((x.TestA?.Accuracy ?? double.NaN) - (x.TestB?.Accuracy ?? double.NaN)) * 100).ToList();
+            var oodGains = rows.Select(x => ((x.OodA?.Accuracy ?? double.NaN) - (x.OodB?.Accuracy ?? double.NaN)) * 100).ToList();
+            bool gainOk = gains.All(g => g >= 15), formatOk = rows.All(x => x.TestA?.FormatRate >= 0.95), timeOk = rows.All(x => x.Minutes <= 20);
+            Console.WriteLine($"test count gain: mean {gains.Average():+0.0;-0.0} (min {gains.Min():+0.0;-0.0}, max {gains.Max():+0.0;-0.0}) points; " +
+                              $"ood: mean {oodGains.Average():+0.0;-0.0} (min {oodGains.Min():+0.0;-0.0}, max {oodGains.Max():+0.0;-0.0})");
+            Console.WriteLine($"bar: gain ≥ 15 on every seed {(gainOk ? "yes" : "NO")}, format ≥ 0.95 {(formatOk ? "yes" : "NO")}, GRPO ≤ 20 min {(timeOk ? "yes" : "NO")}");
             var path = pr.GetValue(outPath)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            File.WriteAllText(path, JsonSerializer.Serialize(new { benchmark = "learn", runs = results }, new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(path, JsonSerializer.Serialize(new { benchmark = "learn", runs = results, test_count_gain_points = gains, ood_count_gain_points = oodGains,
+                bar = new { gain_ge_15_every_seed = gainOk, format_ge_095 = formatOk, grpo_le_20_minutes = timeOk } }, new JsonSerializerOptions { WriteIndented = true }));
             Console.WriteLine($"wrote {path}");
         }));
         return cmd;

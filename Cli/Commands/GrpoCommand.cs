@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Vrm.Learner;
 using Vrm.Learner.Grpo;
 using Vrm.Learner.Stages;
 
@@ -8,7 +9,7 @@ namespace Vrm.Cli.Commands;
 public static class GrpoCommand
 {
     /// <summary>The GRPO knobs shared by <c>vrm grpo</c>, <c>vrm train</c> and <c>vrm bench learn</c>.</summary>
-    public sealed class Knobs(GrpoOptions? defaults = null, int defaultSteps = 100)
+    public sealed class Knobs(GrpoOptions? defaults = null, int defaultSteps = 100, int defaultEvalLimit = 200)
     {
         private static GrpoOptions Fallback => new DefaultRecipe().Grpo;
 
@@ -21,25 +22,26 @@ public static class GrpoCommand
         public readonly Option<double> ClipHigh = new("--clip-high") { Description = "ε_high (DAPO clip-higher: 0.28)", DefaultValueFactory = _ => (defaults ?? Fallback).ClipHigh };
         public readonly Option<AdvantageMode> Advantage = new("--advantage") { Description = "group | none | batch", DefaultValueFactory = _ => (defaults ?? Fallback).Advantage };
         public readonly Option<LossAggregation> Aggregation = new("--loss-agg") { Description = "TokenMean | SeqMeanTokenMean | SeqMeanTokenSumNorm", DefaultValueFactory = _ => (defaults ?? Fallback).Aggregation };
-        public readonly Option<int> Mu = new("--policy-iterations") { Description = "μ updates per batch", DefaultValueFactory = _ => 1 };
+        public readonly Option<int> Mu = new("--policy-iterations") { Description = "μ updates per batch", DefaultValueFactory = _ => (defaults ?? Fallback).PolicyIterations };
         public readonly Option<int> Warmup = new("--warmup-steps") { DefaultValueFactory = _ => (defaults ?? Fallback).WarmupSteps };
-        public readonly Option<bool> Dynamic = new("--dynamic-sampling") { Description = "Drop zero-variance groups and refill (DAPO)" };
+        public readonly Option<bool> Dynamic = new("--dynamic-sampling") { Description = "Drop zero-variance groups and refill (DAPO)", DefaultValueFactory = _ => (defaults ?? Fallback).DynamicSampling };
+        public readonly Option<LrScheduleKind> Schedule = new("--lr-schedule") { Description = "Constant | Cosine (after warmup)", DefaultValueFactory = _ => (defaults ?? Fallback).Schedule };
         public readonly Option<double> Temperature = new("--temperature") { DefaultValueFactory = _ => (defaults ?? Fallback).Temperature };
         public readonly Option<int> MaxNew = new("--max-new-tokens") { DefaultValueFactory = _ => (defaults ?? Fallback).MaxNewTokens };
         public readonly Option<ulong> Seed = new("--seed") { DefaultValueFactory = _ => 1UL };
         public readonly Option<int> EvalEvery = new("--eval-every") { Description = "Evaluate test/ood every E steps (0: before and after only)", DefaultValueFactory = _ => 0 };
-        public readonly Option<int> EvalLimit = new("--eval-limit") { Description = "Examples per split in evaluations", DefaultValueFactory = _ => 200 };
+        public readonly Option<int> EvalLimit = new("--eval-limit") { Description = "Examples per split in evaluations", DefaultValueFactory = _ => defaultEvalLimit };
         public readonly Option<int> CheckpointEvery = new("--checkpoint-every") { Description = "Checkpoint every K steps (0: at the end)", DefaultValueFactory = _ => 25 };
         public readonly Option<string[]> Tasks = new("--task") { Description = "Tasks to train on (repeatable)", DefaultValueFactory = _ => ["count"], AllowMultipleArgumentsPerToken = true };
 
-        public IEnumerable<Option> All => [Warmup, Steps, Prompts, Group, Lr, Beta, ClipLow, ClipHigh, Advantage, Aggregation, Mu, Dynamic, Temperature, MaxNew, Seed, EvalEvery, EvalLimit, CheckpointEvery, Tasks];
+        public IEnumerable<Option> All => [Warmup, Schedule, Steps, Prompts, Group, Lr, Beta, ClipLow, ClipHigh, Advantage, Aggregation, Mu, Dynamic, Temperature, MaxNew, Seed, EvalEvery, EvalLimit, CheckpointEvery, Tasks];
 
         public GrpoOptions Grpo(ParseResult pr) => new()
         {
             PromptsPerStep = pr.GetValue(Prompts), GroupSize = pr.GetValue(Group), LearningRate = pr.GetValue(Lr),
             KlBeta = pr.GetValue(Beta), ClipLow = pr.GetValue(ClipLow), ClipHigh = pr.GetValue(ClipHigh),
             Advantage = pr.GetValue(Advantage), Aggregation = pr.GetValue(Aggregation), PolicyIterations = pr.GetValue(Mu),
-            DynamicSampling = pr.GetValue(Dynamic), WarmupSteps = pr.GetValue(Warmup), Temperature = pr.GetValue(Temperature), MaxNewTokens = pr.GetValue(MaxNew),
+            DynamicSampling = pr.GetValue(Dynamic), Schedule = pr.GetValue(Schedule), WarmupSteps = pr.GetValue(Warmup), Temperature = pr.GetValue(Temperature), MaxNewTokens = pr.GetValue(MaxNew),
         };
 
         public GrpoRunOptions Run(ParseResult pr, string init, string data, string runDir) => new()

@@ -6,6 +6,7 @@ using Vrm.Learner.Grpo;
 using Vrm.Learner.Stages;
 using Vrm.Orchestrator.Contracts.Client;
 using Vrm.Orchestrator.Contracts.Runs;
+using Vrm.Policy;
 
 namespace Vrm.Cli.Commands;
 
@@ -39,6 +40,7 @@ public static class TrainCommand
             try
             {
                 await TorchThread.Run(() => r.Prepare(Console.WriteLine));
+                var prepared = clock.Elapsed;
                 await using var cluster = await EmbeddedCluster.StartAsync(ct);
                 Console.WriteLine($"cluster: silo gateway :{cluster.Endpoints.GatewayPort}, dashboard http://127.0.0.1:{cluster.Endpoints.HttpPort}/dashboard, reward {cluster.RewardUrl}, weights {cluster.LearnerUrl}");
                 var config = new LearnerRunConfig
@@ -53,12 +55,17 @@ public static class TrainCommand
                 Console.WriteLine($"run {run.RunId}: {r.GrpoSteps} GRPO steps, {r.Grpo.PromptsPerStep} prompts × {r.Grpo.GroupSize}, {n} workers → {Path.GetFullPath(runDir)}");
                 await EmbeddedWorkers.StartAsync(cluster, run.RunId, n, ct);
 
+                var grpoClock = Stopwatch.StartNew();
+                var busyBefore = ModelComputeClock.Busy;
                 var node = new LearnerNode(cluster.Grains, new ClusterPolicyPublisher(cluster.WeightSource, cluster.Publisher, Console.WriteLine), Console.WriteLine);
                 var live = new LiveProgress(r.GrpoSteps);
                 GrpoRunResult? result = null;
                 await TorchThread.Run(() => result = node.Run(run.RunId, runDir, live.Report, ct));
                 if (result is null || !result.Finished) { Console.Error.WriteLine("vrm train: the run did not finish"); return 1; }
+                var overhead = OrchestrationOverhead.Of(grpoClock.Elapsed, ModelComputeClock.Busy - busyBefore, clock.Elapsed, prepared);
                 EvalTable.Print(result.After, result.Before, "before (SFT) / after (GRPO), greedy");
+                Console.WriteLine(overhead.Describe());
+                overhead.Write(Path.Combine(runDir, OrchestrationOverhead.FileName));
                 Console.WriteLine($"run folder: {Path.GetFullPath(runDir)} (metrics.jsonl, checkpoints/, report.html) — total {clock.Elapsed:m\\:ss}");
                 return 0;
             }
