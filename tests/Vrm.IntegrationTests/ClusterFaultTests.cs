@@ -99,8 +99,19 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
         cluster.StartWorker("w1", runId);
         var first = await cluster.StartLearner("learner-1", runId, "learner-a");
         await cluster.WaitForRun(runId, s => s.Checkpoints.Count > 0 && s.Checkpoints.Max(c => c.Step) >= 2, RunTimeout, "a checkpoint at step ≥ 2");
-        first.Kill();
+        // Kill it between a hand-off and that step's checkpoint when we can catch it (the step must then come back
+        // to the next learner as a redelivery of the same groups); else just after a checkpoint.
         var runDir = cluster.RunDir(runId);
+        var consumedPath = Path.Combine(runDir, ConsumedRolloutsLog.FileName);
+        while (true)
+        {
+            Assert.False(first.HasExited, $"learner-1 exited on its own:\n{first.Tail()}");
+            int checkpointed = GrpoRun.LatestCheckpoint(runDir) is { } c ? TrainerState.Read(c).Step : 0;
+            int taken = ConsumedRolloutsLog.ReadAll(consumedPath).Select(r => r.Step).DefaultIfEmpty(0).Max();
+            if (taken > checkpointed || checkpointed >= steps - 2) break;
+            await Task.Delay(30);
+        }
+        first.Kill();
         var latest = GrpoRun.LatestCheckpoint(runDir);
         Assert.NotNull(latest);
         int k = TrainerState.Read(latest!).Step;
