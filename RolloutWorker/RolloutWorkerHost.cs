@@ -42,7 +42,7 @@ public sealed class RolloutWorkerHost : IAsyncDisposable
         var grpc = await WorkerGrpcHost.StartAsync(port, identity, holder, loopbackOnly);
         var address = new Uri($"http://{advertiseHost}:{WorkerGrpcHost.BoundPort(grpc)}");
         var rewards = new RewardClient(rewardAddress);
-        var puller = learnerAddress is null ? null : new WeightPuller(learnerAddress);
+        var puller = learnerAddress is null ? null : new WeightPuller(learnerAddress, workerId);
         var options = new RolloutWorkerOptions { WorkerId = workerId, RunId = runId, WeightSyncEndpoint = address.ToString().TrimEnd('/'), MaxBatch = maxBatch };
         if (tune is not null) options = tune(options);
         var loop = new RolloutWorkerLoop(grains, holder, data, tokenizer, rewards, puller, options, log ?? NullLogger.Instance);

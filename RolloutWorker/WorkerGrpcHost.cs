@@ -53,6 +53,8 @@ public static class WorkerGrpcHost
         builder.Services.AddGrpcHealthChecks().AddCheck("weightsync", () => HealthCheckResult.Healthy());
         configure?.Invoke(builder);
         var app = builder.Build();
+        var tracked = WorkerMetrics.Track(identity.WorkerId, holder);
+        app.Lifetime.ApplicationStopped.Register(tracked.Dispose);
         app.MapGrpcService<WeightSyncService>();
         app.MapGrpcHealthChecksService();
         return app;

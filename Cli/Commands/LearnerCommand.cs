@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
+using Vrm.Cli.Hosting;
 using Vrm.Learner.Distributed;
 using Vrm.Orchestrator.Contracts.Client;
 using Vrm.Orchestrator.Contracts.Runs;
@@ -21,13 +22,18 @@ public static class LearnerCommand
         var port = new Option<int?>("--port") { Description = "WeightSource gRPC port for worker pulls (env VRM_LEARNER_PORT, default 7300)" };
         var id = new Option<string?>("--learner-id") { Description = "Identity used to claim runs (default POD_NAME or host name)" };
         var once = new Option<bool>("--once") { Description = "Exit after one run instead of waiting for the next" };
+        var httpPort = RoleHttpEndpoint.CreateOption();
         var cmd = new Command("learner", "Cluster learner: claim a run, train it with GRPO, push weights to the workers");
-        foreach (var o in new Option[] { run, checkpoints, port, id, once }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { run, checkpoints, port, id, once, httpPort }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             string root = pr.GetValue(checkpoints) ?? Environment.GetEnvironmentVariable("VRM_CHECKPOINT_DIR") ?? "/checkpoints";
             int learnerPort = pr.GetValue(port) ?? ClusterEndpoints.EnvPort(Environment.GetEnvironmentVariable, WeightSourceServer.PortVariable, WeightSourceServer.DefaultPort);
             string learnerId = pr.GetValue(id) ?? Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName;
+            int metricsPort;
+            try { metricsPort = RoleHttpEndpoint.ResolvePort(pr.GetValue(httpPort)); }
+            catch (ArgumentException e) { await Console.Error.WriteLineAsync($"vrm learner: {e.Message}"); return 2; }
+            await using var http = await RoleHttpEndpoint.StartAsync("learner", metricsPort, [LearnerMetrics.MeterName, WeightSyncMetrics.MeterName], cancellationToken: ct);
             using var client = await OrchestratorClientBuilder.StartAsync(ClusterEndpoints.FromEnvironment(), ct);
             var grains = client.Client();
             var source = new WeightSourceServer();
@@ -49,7 +55,7 @@ public static class LearnerCommand
                 var dir = Path.Combine(root, "runs", runId);
                 // Torch work stays on this one dedicated thread for the whole run (dispose scopes are per-thread).
                 Exception? failure = null;
-                try { await TorchThread.Run(() => node.Run(runId, dir, ct: ct), "learner-torch"); }
+                try { await TorchThread.Run(() => node.Run(runId, dir, onStep: m => LearnerMetrics.RecordStep(runId, m), ct: ct), "learner-torch"); }
                 catch (Exception e) { failure = e; }
                 if (failure is not null && failure is not OperationCanceledException)
                 {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Vrm.Cli.Hosting;
 using Orleans;
 using Vrm.Orchestrator.Contracts.Client;
 using Vrm.Orchestrator.Contracts.Runs;
@@ -33,21 +34,23 @@ public static class WorkerCommand
         var checkpoint = new Option<string?>("--checkpoint") { Description = "initial policy checkpoint folder (its weights are version --checkpoint-version); without it the worker pulls its first weights" };
         var checkpointVersion = new Option<long>("--checkpoint-version") { Description = "policy version of --checkpoint's weights", DefaultValueFactory = _ => 0 };
         var maxBatch = new Option<int>("--max-batch") { Description = "most completions sampled in one batch", DefaultValueFactory = _ => 64 };
+        var httpPort = RoleHttpEndpoint.CreateOption();
 
         var cmd = new Command("worker", "Run a rollout worker: lease assignments, sample, score, complete; serve WeightSync");
-        foreach (var o in new Option[] { run, id, port, advertise, reward, learner, dataDir, checkpoint, checkpointVersion, maxBatch }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { run, id, port, advertise, reward, learner, dataDir, checkpoint, checkpointVersion, maxBatch, httpPort }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
             string? fixedRun;
             string workerId, advertiseHost, dataRoot;
-            int grpcPort;
+            int grpcPort, metricsPort;
             Uri rewardUrl;
             Uri? learnerUrl;
             try
             {
                 fixedRun = pr.GetValue(run) ?? Env("VRM_RUN_ID");
                 workerId = pr.GetValue(id) ?? Env("VRM_WORKER_ID") ?? Env("POD_NAME") ?? Environment.MachineName;
+                metricsPort = RoleHttpEndpoint.ResolvePort(pr.GetValue(httpPort));
                 grpcPort = pr.GetValue(port) ?? ClusterEndpoints.EnvPort(n => Env(n), "VRM_WEIGHTSYNC_PORT", WorkerGrpcHost.DefaultPort);
                 advertiseHost = pr.GetValue(advertise) ?? Env("VRM_ADVERTISE_HOST") ?? Env("POD_IP") ?? "127.0.0.1";
                 rewardUrl = ParseUrl(pr.GetValue(reward) ?? Env("VRM_REWARD_URL") ?? "http://127.0.0.1:7200", "--reward-url / VRM_REWARD_URL");
@@ -63,6 +66,7 @@ public static class WorkerCommand
 
             using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
             var log = loggers.CreateLogger("vrm.worker");
+            await using var http = await RoleHttpEndpoint.StartAsync("worker", metricsPort, [WorkerMetrics.MeterName], cancellationToken: ct);
             using var client = await OrchestratorClientBuilder.StartAsync(ClusterEndpoints.FromEnvironment(), ct);
             var grains = client.Client();
             var session = new WorkerSession(grains, workerId, grpcPort, advertiseHost, rewardUrl, learnerUrl, dataRoot,

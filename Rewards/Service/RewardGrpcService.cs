@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Grpc.Core;
 using Vrm.Protos.Reward;
 
@@ -10,8 +11,12 @@ public sealed class RewardGrpcService(RewardServiceOptions options) : RewardServ
 
     public override Task<ScoreResponse> Score(ScoreRequest request, ServerCallContext context)
     {
+        long started = Stopwatch.GetTimestamp();
         if (ScoreRequestValidator.FindProblem(request, options) is { } problem)
+        {
+            Record("invalid_argument", started);
             throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
+        }
 
         var weights = request.Weights.MergeOver(options.DefaultWeights);
         var items = new RewardItem[request.Items.Count];
@@ -26,6 +31,15 @@ public sealed class RewardGrpcService(RewardServiceOptions options) : RewardServ
 
         var response = new ScoreResponse { Weights = weights.ToProto() };
         foreach (var score in scores) response.Items.Add(score.ToProto());
+        RewardMetrics.ItemsScored.Add(scores.Length);
+        if (scores.Count(s => s.Reason == RewardReason.OverTimeBound) is > 0 and var overBound) RewardMetrics.TimeBoundHits.Add(overBound);
+        Record("ok", started);
         return Task.FromResult(response);
+    }
+
+    private static void Record(string status, long started)
+    {
+        RewardMetrics.Requests.Add(1, RewardMetrics.Status(status));
+        RewardMetrics.RequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, RewardMetrics.Status(status));
     }
 }

@@ -12,9 +12,12 @@ public sealed class WeightPuller : IDisposable
 {
     private readonly GrpcChannel _channel;
     private readonly WeightSource.WeightSourceClient _client;
+    private readonly string? _workerId;
 
-    public WeightPuller(Uri learnerAddress)
+    /// <param name="workerId">Tags this worker's pull metrics.</param>
+    public WeightPuller(Uri learnerAddress, string? workerId = null)
     {
+        _workerId = workerId;
         _channel = GrpcChannel.ForAddress(learnerAddress, new GrpcChannelOptions
         {
             MaxReceiveMessageSize = WorkerGrpcHost.MaxMessageBytes,
@@ -41,7 +44,13 @@ public sealed class WeightPuller : IDisposable
         {
             return null; // the learner has nothing newer; the call is cancelled by disposal
         }
+        catch (WeightTransferException e)
+        {
+            WorkerMetrics.WeightsRefused(_workerId, "pull", e.Status);
+            throw;
+        }
         holder.Stage(received);
+        WorkerMetrics.WeightsReceived(_workerId, "pull", received.BytesReceived, received.ReceiveSeconds);
         return received.Snapshot.Version;
     }
 

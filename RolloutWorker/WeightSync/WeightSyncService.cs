@@ -17,9 +17,11 @@ public sealed class WeightSyncService(WorkerIdentity identity, PolicyHolder hold
         }
         catch (WeightTransferException e)
         {
+            WorkerMetrics.WeightsRefused(identity.WorkerId, "push", e.Status);
             log.LogWarning("worker {Worker}: refused weight push: {Reason} (keeps v{Version})", identity.WorkerId, e.Message, holder.Version);
             throw e.ToRpcException();
         }
+        WorkerMetrics.WeightsReceived(identity.WorkerId, "push", received.BytesReceived, received.ReceiveSeconds);
         log.LogInformation("worker {Worker}: staged weights v{Version} ({Bytes} bytes in {Seconds:F2} s)",
             identity.WorkerId, received.Snapshot.Version, received.BytesReceived, received.ReceiveSeconds);
         return new PushReply
