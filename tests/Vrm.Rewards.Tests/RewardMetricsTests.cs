@@ -8,7 +8,7 @@ namespace Vrm.Rewards.Tests;
 public sealed class RewardMetricsTests
 {
     [Fact]
-    public void Score_records_items_time_bound_hits_and_requests()
+    public async Task Score_records_items_time_bound_hits_and_requests()
     {
         var seen = new Dictionary<string, long>();
         int durations = 0;
@@ -28,12 +28,12 @@ public sealed class RewardMetricsTests
         var request = new ScoreRequest();
         request.Items.Add(new ScoreItem { Completion = "<think>a</think><answer>3</answer>", Solution = "<answer>3</answer>", Task = "count" });
         request.Items.Add(new ScoreItem { Completion = "<think>" + new string('x', 200_000) + "</think><answer>3</answer>", Solution = "<answer>3</answer>", Task = "count" });
-        var response = service.Score(request, null!).Result;
+        var response = await service.Score(request, null!);
         Assert.Equal(2, response.Items.Count);
 
         var tooMany = new ScoreRequest();
         for (int i = 0; i < 4; i++) tooMany.Items.Add(new ScoreItem { Completion = "<answer>1</answer>", Solution = "<answer>1</answer>", Task = "count" });
-        Assert.Throws<Grpc.Core.RpcException>(() => service.Score(tooMany, null!));
+        await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => service.Score(tooMany, null!));
 
         lock (seen)
         {
