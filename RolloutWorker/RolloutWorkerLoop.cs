@@ -160,6 +160,8 @@ public sealed class RolloutWorkerLoop
     {
         _currentAssignment = a.AssignmentId;
         var clock = Stopwatch.StartNew();
+        using var working = new CancellationTokenSource();
+        var renewal = RenewWhileWorking(a, working.Token);
         try
         {
             long version = _holder.Version;
@@ -178,8 +180,47 @@ public sealed class RolloutWorkerLoop
             WorkerMetrics.AssignmentFinished(_options.WorkerId, "failed", clock.Elapsed.TotalSeconds);
             _log.LogError(e, "worker {Worker}: assignment {Id} failed", _options.WorkerId, a.AssignmentId);
         }
-        finally { _currentAssignment = null; }
+        finally
+        {
+            _currentAssignment = null;
+            working.Cancel();
+            try { Block(renewal); }
+            catch (Exception e) { _log.LogWarning("worker {Worker}: lease renewal of {Id} ended with {Error}", _options.WorkerId, a.AssignmentId, e.Message); }
+        }
     }
+
+    /// <summary>
+    /// Off the torch thread: renews the lease a few times per lease duration while this worker samples, so a slow
+    /// (loaded, long completions) but live worker is never raced by a re-lease and never makes its assignment look
+    /// poisonous. A dead worker stops renewing and its lease expires as before. Bounded by <see cref="MaxRenewedLeases"/>
+    /// lease durations so a hung sampler cannot hold an assignment forever.
+    /// </summary>
+    private async Task RenewWhileWorking(RolloutAssignment a, CancellationToken working)
+    {
+        var lease = a.LeaseDeadline - DateTimeOffset.UtcNow;
+        if (lease <= TimeSpan.Zero) return;
+        var period = TimeSpan.FromTicks(Math.Clamp(lease.Ticks / 3, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(10).Ticks));
+        var until = DateTimeOffset.UtcNow + lease * MaxRenewedLeases;
+        while (DateTimeOffset.UtcNow < until)
+        {
+            try { await Task.Delay(period, working); } catch (OperationCanceledException) { return; }
+            try
+            {
+                if (await Scheduler.RenewLease(a.AssignmentId, _options.WorkerId) is null)
+                {
+                    _log.LogWarning("worker {Worker}: lost the lease of {Id} (expired and re-leased, or settled); finishing anyway", _options.WorkerId, a.AssignmentId);
+                    return;
+                }
+            }
+            catch (Exception e) when (OrchestratorRetry.IsTransient(e) || e is OrleansException)
+            {
+                _log.LogWarning("worker {Worker}: lease renewal of {Id} failed: {Error}", _options.WorkerId, a.AssignmentId, e.Message);
+            }
+        }
+    }
+
+    /// <summary>Most lease durations one assignment may be held by renewals.</summary>
+    public const int MaxRenewedLeases = 20;
 
     private CompletedGroup[] SampleAndScore(RolloutAssignment a, long version)
     {

@@ -70,6 +70,44 @@ public class RolloutSchedulerTests(EmbeddedSilo silo)
     }
 
     [Fact]
+    public async Task A_renewed_lease_outlives_its_duration_and_only_the_holder_can_renew()
+    {
+        var s = NewScheduler();
+        await s.Configure(new SchedulerSettings(0, TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(5)));
+        await s.EnqueueStep(Groups.Step(0, prompts: 1));
+        var a = await LeaseOne(s, "slow");
+        Assert.Null(await s.RenewLease(a.AssignmentId, "other"));
+        Assert.Null(await s.RenewLease("no-such-assignment", "slow"));
+        // Renewed every 100 ms for 1.2 s (four lease durations): never expires, never re-leased.
+        for (var i = 0; i < 12; i++)
+        {
+            await Task.Delay(100);
+            var deadline = await s.RenewLease(a.AssignmentId, "slow");
+            Assert.NotNull(deadline);
+            Assert.True(deadline > a.LeaseDeadline);
+            Assert.Equal(LeaseOutcome.NoWork, (await s.Lease("fast", 0)).Outcome);
+        }
+        Assert.Equal(0, (await s.GetStats()).LeasesExpired);
+        Assert.Equal(CompletionOutcome.Accepted, (await s.Complete(a.AssignmentId, "slow", Groups.For(a, "slow", 0))).Outcome);
+        Assert.Null(await s.RenewLease(a.AssignmentId, "slow")); // completed: nothing to renew
+        await s.TakeCompletedStep(0);
+        await s.AcknowledgeStep(0);
+
+        // Once renewals stop, the lease runs out as before.
+        await s.EnqueueStep(Groups.Step(1, prompts: 1));
+        var b = await LeaseOne(s, "dies");
+        RolloutAssignment? again = null;
+        for (var i = 0; i < 100 && again is null; i++)
+        {
+            await Task.Delay(20);
+            var l = await s.Lease("fast", 0);
+            if (l.Outcome == LeaseOutcome.Assigned) again = l.Assignment;
+        }
+        Assert.Equal(b.AssignmentId, again?.AssignmentId);
+        Assert.Null(await s.RenewLease(b.AssignmentId, "dies"));
+    }
+
+    [Fact]
     public async Task Expired_lease_is_re_leased_and_the_first_completion_wins()
     {
         var s = NewScheduler();
@@ -238,7 +276,9 @@ public class RolloutSchedulerTests(EmbeddedSilo silo)
         Assert.Equal(poison.PromptIndices, taken.Abandoned);
         Assert.Equal(1, taken.CompletedAssignments);
         var stats = await s.GetStats();
-        Assert.Equal(2, stats.LeasesExpired);
+        // ≥ 2, not = 2: on a loaded machine the healthy assignment's 150 ms lease can also run out before w0's
+        // completion arrives (the completion is still accepted: first completion wins).
+        Assert.True(stats.LeasesExpired >= 2, $"{stats.LeasesExpired} lease expiries");
         Assert.Equal(1, stats.AssignmentsAbandoned);
 
         // A crashed holder that comes back late is told to drop it.

@@ -15,6 +15,13 @@ public interface IRolloutSchedulerGrain : IGrainWithStringKey
     /// <summary>Non-blocking: an assignment, or why not and when to ask again.</summary>
     Task<LeaseResult> Lease(string workerId, long workerVersion);
 
+    /// <summary>
+    /// The holder is still working: push its lease deadline one lease duration out. Null when the worker no longer
+    /// holds the assignment (expired and re-leased, completed or abandoned) — it may stop working on it. A worker
+    /// that dies stops renewing, so its lease still expires; a live but slow one is never raced by a re-lease.
+    /// </summary>
+    Task<DateTimeOffset?> RenewLease(string assignmentId, string workerId);
+
     /// <summary>Idempotent by assignment id; the first accepted completion wins.</summary>
     Task<CompletionAck> Complete(string assignmentId, string workerId, CompletedGroup[] groups);
 

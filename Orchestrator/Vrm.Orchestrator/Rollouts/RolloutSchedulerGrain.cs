@@ -232,6 +232,17 @@ public sealed class RolloutSchedulerGrain(
             : new LeaseResult(LeaseOutcome.VersionTooOld, null, needed, retry);
     }
 
+    public Task<DateTimeOffset?> RenewLease(string assignmentId, string workerId)
+    {
+        if (!_leased.TryGetValue(assignmentId, out var rec) || rec.Status != AssignmentStatus.Leased || rec.LeasedTo != workerId)
+            return Task.FromResult<DateTimeOffset?>(null);
+        var deadline = DateTimeOffset.UtcNow + S.Settings.LeaseDuration;
+        rec.LeaseDeadline = deadline;
+        // Written behind like the lease itself: a renewal lost in a crash only means an earlier re-lease.
+        _journal.Open(rec.Assignment.Step).Leases.Add(new LeaseEvent(assignmentId, workerId, deadline));
+        return Task.FromResult<DateTimeOffset?>(deadline);
+    }
+
     public async Task<CompletionAck> Complete(string assignmentId, string workerId, CompletedGroup[] groups)
     {
         var ack = CompleteCore(assignmentId, workerId, groups);
