@@ -32,12 +32,16 @@ public static class BenchClusterCommand
     private static readonly Option<bool> SeparateCalls = new("--separate-complete") { Description = "workers call Complete then Lease (2 grain calls per assignment) instead of CompleteAndLease" };
     private static readonly Option<string?> Redis = new("--redis") { Description = "run the silo with Redis clustering/storage (connection string) instead of in-memory" };
 
-    private static readonly Part[] Parts = [new("control-plane", "assignments/s and lease latency, simulated workers against a real silo on loopback", RunControlPlane)];
+    private static readonly Part[] Parts =
+    [
+        new("control-plane", "assignments/s and lease latency, simulated workers against a real silo on loopback", RunControlPlane),
+        new("train-overhead", "share of a real vrm train GRPO phase spent outside model compute", (pr, ct) => BenchTrainOverhead.Run(pr, pr.GetValue(OutOption), ct)),
+    ];
 
     public static Command Create()
     {
         var cmd = new Command("cluster", "Cluster benchmarks: " + string.Join("; ", Parts.Select(p => $"{p.Name} — {p.Description}")));
-        foreach (var o in new Option[] { PartOption, OutOption, Workers, Steps, WarmupSteps, PromptsPerStep, GroupSize, PerAssignment, MaxStaleness, MedianMs, Sigma, TailProb, TailMedianMs, SeparateCalls, Redis })
+        foreach (var o in new Option[] { PartOption, OutOption, Workers, Steps, WarmupSteps, PromptsPerStep, GroupSize, PerAssignment, MaxStaleness, MedianMs, Sigma, TailProb, TailMedianMs, SeparateCalls, Redis, BenchTrainOverhead.TrainSteps, BenchTrainOverhead.TrainWorkers, BenchTrainOverhead.TrainHome })
             cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {

@@ -34,40 +34,10 @@ public static class TrainCommand
             r = r with { Grpo = r.Grpo with { MaxStaleness = pr.GetValue(staleness) } };
             int n = pr.GetValue(workers);
             if (n < 1) { Console.Error.WriteLine("vrm train: --workers must be >= 1"); return 2; }
-            var clock = Stopwatch.StartNew();
-            // One process hosts every role: keep the console for progress, not for per-request framework logs.
-            Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Error");
             try
             {
-                await TorchThread.Run(() => r.Prepare(Console.WriteLine));
-                var prepared = clock.Elapsed;
-                await using var cluster = await EmbeddedCluster.StartAsync(ct);
-                Console.WriteLine($"cluster: silo gateway :{cluster.Endpoints.GatewayPort}, dashboard http://127.0.0.1:{cluster.Endpoints.HttpPort}/dashboard, reward {cluster.RewardUrl}, weights {cluster.LearnerUrl}");
-                var config = new LearnerRunConfig
-                {
-                    Data = new RunDataConfig { Path = Path.GetFullPath(r.DataDir), Tasks = r.GrpoTasks },
-                    InitCheckpoint = Path.GetFullPath(r.SftDir), Grpo = r.Grpo, Seed = r.Seed, EvalLimit = r.EvalLimit, CheckpointEvery = 10,
-                };
-                var directory = cluster.Grains.GetGrain<IRunDirectoryGrain>(IRunDirectoryGrain.DefaultKey);
-                var spec = new RunSpec($"train-{DateTime.UtcNow:yyyyMMdd-HHmmss}", config.ToJson(), r.GrpoSteps, r.Grpo.MaxStaleness, Guid.NewGuid().ToString("N"));
-                var run = await OrchestratorRetry.Call(() => directory.Submit(spec, null), ct);
-                var runDir = Path.Combine(r.Home, "runs", run.RunId);
-                Console.WriteLine($"run {run.RunId}: {r.GrpoSteps} GRPO steps, {r.Grpo.PromptsPerStep} prompts × {r.Grpo.GroupSize}, {n} workers → {Path.GetFullPath(runDir)}");
-                await EmbeddedWorkers.StartAsync(cluster, run.RunId, n, ct);
-
-                var grpoClock = Stopwatch.StartNew();
-                var busyBefore = ModelComputeClock.Busy;
-                var node = new LearnerNode(cluster.Grains, new ClusterPolicyPublisher(cluster.WeightSource, cluster.Publisher, Console.WriteLine), Console.WriteLine);
-                var live = new LiveProgress(r.GrpoSteps);
-                GrpoRunResult? result = null;
-                await TorchThread.Run(() => result = node.Run(run.RunId, runDir, live.Report, ct));
-                if (result is null || !result.Finished) { Console.Error.WriteLine("vrm train: the run did not finish"); return 1; }
-                var overhead = OrchestrationOverhead.Of(grpoClock.Elapsed, ModelComputeClock.Busy - busyBefore, clock.Elapsed, prepared);
-                EvalTable.Print(result.After, result.Before, "before (SFT) / after (GRPO), greedy");
-                Console.WriteLine(overhead.Describe());
-                overhead.Write(Path.Combine(runDir, OrchestrationOverhead.FileName));
-                Console.WriteLine($"run folder: {Path.GetFullPath(runDir)} (metrics.jsonl, checkpoints/, report.html) — total {clock.Elapsed:m\\:ss}");
-                return 0;
+                var outcome = await RunAsync(r, n, ct);
+                return outcome is null ? 1 : 0;
             }
             catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or Vrm.Data.DatasetInvalidException)
             {
@@ -76,6 +46,50 @@ public static class TrainCommand
             }
         });
         return cmd;
+    }
+
+    /// <summary>What one <c>vrm train</c> produced: the GRPO result, its run folder and its orchestration overhead.</summary>
+    public sealed record Outcome(GrpoRunResult Result, string RunDir, OrchestrationOverhead Overhead);
+
+    /// <summary>
+    /// The whole loop: prepare (or reuse) data, pretraining and SFT; start the embedded cluster; submit and train the
+    /// GRPO run with <paramref name="workers"/> workers; print the before/after table and the overhead. Null when the
+    /// run did not finish. Shared by <c>vrm train</c> and <c>vrm bench cluster --part train-overhead</c>.
+    /// </summary>
+    public static async Task<Outcome?> RunAsync(DefaultRecipe r, int workers, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        // One process hosts every role: keep the console for progress, not for per-request framework logs.
+        Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Error");
+        await TorchThread.Run(() => r.Prepare(Console.WriteLine));
+        var prepared = clock.Elapsed;
+        await using var cluster = await EmbeddedCluster.StartAsync(ct);
+        Console.WriteLine($"cluster: silo gateway :{cluster.Endpoints.GatewayPort}, dashboard http://127.0.0.1:{cluster.Endpoints.HttpPort}/dashboard, reward {cluster.RewardUrl}, weights {cluster.LearnerUrl}");
+        var config = new LearnerRunConfig
+        {
+            Data = new RunDataConfig { Path = Path.GetFullPath(r.DataDir), Tasks = r.GrpoTasks },
+            InitCheckpoint = Path.GetFullPath(r.SftDir), Grpo = r.Grpo, Seed = r.Seed, EvalLimit = r.EvalLimit, CheckpointEvery = 10,
+        };
+        var directory = cluster.Grains.GetGrain<IRunDirectoryGrain>(IRunDirectoryGrain.DefaultKey);
+        var spec = new RunSpec($"train-{DateTime.UtcNow:yyyyMMdd-HHmmss}", config.ToJson(), r.GrpoSteps, r.Grpo.MaxStaleness, Guid.NewGuid().ToString("N"));
+        var run = await OrchestratorRetry.Call(() => directory.Submit(spec, null), ct);
+        var runDir = Path.Combine(r.Home, "runs", run.RunId);
+        Console.WriteLine($"run {run.RunId}: {r.GrpoSteps} GRPO steps, {r.Grpo.PromptsPerStep} prompts × {r.Grpo.GroupSize}, {workers} workers → {Path.GetFullPath(runDir)}");
+        var grpoClock = Stopwatch.StartNew();
+        var busyBefore = ModelComputeClock.Busy;
+        await EmbeddedWorkers.StartAsync(cluster, run.RunId, workers, ct);
+
+        var node = new LearnerNode(cluster.Grains, new ClusterPolicyPublisher(cluster.WeightSource, cluster.Publisher, Console.WriteLine), Console.WriteLine);
+        var live = new LiveProgress(r.GrpoSteps);
+        GrpoRunResult? result = null;
+        await TorchThread.Run(() => result = node.Run(run.RunId, runDir, live.Report, ct));
+        if (result is null || !result.Finished) { Console.Error.WriteLine("vrm train: the run did not finish"); return null; }
+        var overhead = OrchestrationOverhead.Of(grpoClock.Elapsed, ModelComputeClock.Busy - busyBefore, clock.Elapsed, prepared);
+        EvalTable.Print(result.After, result.Before, "before (SFT) / after (GRPO), greedy");
+        Console.WriteLine(overhead.Describe());
+        overhead.Write(Path.Combine(runDir, OrchestrationOverhead.FileName));
+        Console.WriteLine($"run folder: {Path.GetFullPath(runDir)} (metrics.jsonl, checkpoints/, report.html) — total {clock.Elapsed:m\\:ss}");
+        return new Outcome(result, runDir, overhead);
     }
 
     /// <summary>One line per step: step, reward, accuracy, format, tokens/s, ETA.</summary>
