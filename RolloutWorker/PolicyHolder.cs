@@ -18,6 +18,7 @@ public sealed class PolicyHolder
     private readonly IReadOnlyList<WeightLayoutEntry>? _expectedLayout;
     private WeightSnapshot? _staged;
     private long _version;
+    private long _epoch;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="model">Null for a weights-only holder (benchmarks): swaps then only advance the version.</param>
@@ -36,6 +37,8 @@ public sealed class PolicyHolder
     /// <summary>Touch only on the worker's torch thread.</summary>
     public VrmModel? Model { get; }
     public long Version { get { lock (_gate) return _version; } }
+    /// <summary>The learner incarnation of the serving weights (0 until a snapshot from a learner is applied).</summary>
+    public long Epoch { get { lock (_gate) return _epoch; } }
     public long StagedVersion { get { lock (_gate) return _staged?.Version ?? NoVersion; } }
     /// <summary>Snapshots applied so far (for tests and metrics).</summary>
     public long SwapCount { get; private set; }
@@ -59,16 +62,20 @@ public sealed class PolicyHolder
     {
         if (!string.Equals(runId, RunId, StringComparison.Ordinal))
             throw new WeightTransferException(StatusCode.FailedPrecondition, $"weights for run '{runId}', this worker serves run '{RunId}'");
-        lock (_gate) CheckNewer(header.Version);
+        lock (_gate) CheckNewer(header.Epoch, header.Version);
         if (_expectedLayout is not null) CheckLayout(header);
     }
 
-    private void CheckNewer(long version)
+    // A newer learner epoch (a restarted learner) wins even with a lower version: the old incarnation's later
+    // versions were lost with it. Within one epoch, versions only move forward.
+    private void CheckNewer(long epoch, long version)
     {
-        if (version <= _version)
-            throw new WeightTransferException(StatusCode.FailedPrecondition, $"older version {version} ≤ current {_version}");
-        if (_staged is not null && version <= _staged.Version)
-            throw new WeightTransferException(StatusCode.FailedPrecondition, $"older version {version} ≤ staged {_staged.Version}");
+        if (!WeightSnapshotHeader.IsNewer(epoch, version, _epoch, _version))
+            throw new WeightTransferException(StatusCode.FailedPrecondition,
+                epoch < _epoch ? $"weights from an older learner epoch {epoch} < current {_epoch}" : $"older version {version} ≤ current {_version}");
+        if (_staged is not null && !WeightSnapshotHeader.IsNewer(epoch, version, _staged.Epoch, _staged.Version))
+            throw new WeightTransferException(StatusCode.FailedPrecondition,
+                epoch < _staged.Epoch ? $"weights from an older learner epoch {epoch} < staged {_staged.Epoch}" : $"older version {version} ≤ staged {_staged.Version}");
     }
 
     private void CheckLayout(WeightSnapshotHeader header)
@@ -94,7 +101,7 @@ public sealed class PolicyHolder
         TaskCompletionSource changed;
         lock (_gate)
         {
-            CheckNewer(received.Snapshot.Version);
+            CheckNewer(received.Snapshot.Epoch, received.Snapshot.Version);
             _staged = received.Snapshot;
             changed = _changed;
             _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -116,7 +123,7 @@ public sealed class PolicyHolder
         TaskCompletionSource changed;
         lock (_gate)
         {
-            _version = Math.Max(_version, staged.Version);
+            if (WeightSnapshotHeader.IsNewer(staged.Epoch, staged.Version, _epoch, _version)) (_epoch, _version) = (staged.Epoch, staged.Version);
             changed = _changed;
             _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }

@@ -30,6 +30,12 @@ public sealed class LearnerNode(IGrainFactory grains, IPolicyPublisher publisher
     public TimeSpan ControlPoll { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
     public int PromptsPerAssignment { get; init; } = 1;
+    /// <summary>
+    /// This learner incarnation, stamped on every snapshot it publishes. A learner restarted from a checkpoint
+    /// re-issues version numbers its killed predecessor may already have pushed; the later start time makes
+    /// workers take the new weights instead of keeping the lost ones.
+    /// </summary>
+    public long Epoch { get; init; } = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     /// <summary>Runs <paramref name="runId"/> to its end (SUCCEEDED, or STOPPED by an operator). Returns the last result.</summary>
     public GrpoRunResult? Run(string runId, string runDir, Action<GrpoStepMetrics>? onStep = null, CancellationToken ct = default)
@@ -186,7 +192,7 @@ public sealed class LearnerNode(IGrainFactory grains, IPolicyPublisher publisher
     private double PublishVersion(string runId, VrmModel model, long version, bool push = true)
     {
         var clock = Stopwatch.StartNew();
-        var snapshot = WeightSnapshot.Capture(model, version);
+        var snapshot = WeightSnapshot.Capture(model, version, Epoch);
         publisher.Publish(runId, snapshot, push);
         return clock.Elapsed.TotalSeconds;
     }

@@ -16,6 +16,7 @@ public sealed class WeightSnapshot
 
     public WeightSnapshotHeader Header { get; }
     public long Version => Header.Version;
+    public long Epoch => Header.Epoch;
     public IReadOnlyList<WeightLayoutEntry> Layout => Header.Layout;
     public string Sha256 => Header.Sha256;
     public ReadOnlyMemory<byte> Payload => _payload;
@@ -27,7 +28,7 @@ public sealed class WeightSnapshot
     }
 
     /// <summary>Copies the module's current weights. Torch work: call on the thread that owns the model.</summary>
-    public static WeightSnapshot Capture(nn.Module model, long version)
+    public static WeightSnapshot Capture(nn.Module model, long version, long epoch = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
         using var scope = torch.NewDisposeScope();
@@ -48,7 +49,7 @@ public sealed class WeightSnapshot
             var cpu = state[i].Value.detach().cpu().contiguous(); // no copy for CPU contiguous weights
             cpu.bytes.CopyTo(payload.AsSpan((int)layout[i].Offset, (int)layout[i].Length));
         }
-        var header = new WeightSnapshotHeader(version, layout, offset, Convert.ToHexStringLower(SHA256.HashData(payload)));
+        var header = new WeightSnapshotHeader(version, layout, offset, Convert.ToHexStringLower(SHA256.HashData(payload)), epoch);
         return new WeightSnapshot(header, payload);
     }
 

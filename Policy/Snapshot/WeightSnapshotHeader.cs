@@ -13,8 +13,11 @@ public sealed record WeightLayoutEntry(string Name, string DType, long[] Shape, 
 /// <summary>
 /// What travels ahead of a snapshot's payload (e.g. the first message of a WeightSync stream): the policy
 /// version, the layout, the total size and the SHA-256 of the payload. Compact JSON, a few KB for our models.
+/// <see cref="Epoch"/> names the learner incarnation that produced it (0: none, e.g. an initial checkpoint): a
+/// learner restarted from a checkpoint re-issues version numbers its dead predecessor already pushed, and a
+/// newer epoch must win over a higher version from the older one.
 /// </summary>
-public sealed record WeightSnapshotHeader(long Version, IReadOnlyList<WeightLayoutEntry> Layout, long TotalBytes, string Sha256)
+public sealed record WeightSnapshotHeader(long Version, IReadOnlyList<WeightLayoutEntry> Layout, long TotalBytes, string Sha256, long Epoch = 0)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -35,9 +38,14 @@ public sealed record WeightSnapshotHeader(long Version, IReadOnlyList<WeightLayo
         return h;
     }
 
+    /// <summary>Whether (epoch, version) comes after (<paramref name="epoch"/>, <paramref name="version"/>): a newer epoch, or the same epoch and a higher version.</summary>
+    public static bool IsNewer(long epoch, long version, long thanEpoch, long thanVersion) =>
+        epoch > thanEpoch || (epoch == thanEpoch && version > thanVersion);
+
     public void Validate()
     {
         if (Version < 0) throw new InvalidDataException($"weight snapshot header: negative version {Version}");
+        if (Epoch < 0) throw new InvalidDataException($"weight snapshot header: negative epoch {Epoch}");
         if (Sha256.Length != 64 || !Sha256.All(Uri.IsHexDigit)) throw new InvalidDataException($"weight snapshot header: sha256 '{Sha256}' is not 64 hex digits");
         long offset = 0;
         var names = new HashSet<string>(StringComparer.Ordinal);

@@ -93,6 +93,38 @@ public sealed class WeightSyncTests
         Assert.Equal(greedyA, TinyPolicy.Greedy(worker.Model));
     }
 
+    [Fact]
+    public async Task A_restarted_learners_newer_epoch_wins_over_a_higher_version_of_the_dead_one()
+    {
+        await using var worker = await WorkerEndpoint.StartAsync(version: 0);
+        using var channel = GrpcChannel.ForAddress(worker.Address);
+        var client = new Protos.Weights.WeightSync.WeightSyncClient(channel);
+        using var b = TinyPolicy.Create(seed: 2);
+        using var c = TinyPolicy.Create(seed: 3);
+        const long dead = 1_000, restarted = 2_000;
+
+        // The first learner pushed up to v4, then died; its checkpoint was at v2.
+        await RawPush(client, WeightSnapshot.Capture(b, 4, dead), "run-1");
+        Assert.Equal(4, worker.Holder.SwapStaged());
+        Assert.Equal(dead, worker.Holder.Epoch);
+
+        // The restarted learner resumes at v2 (its checkpoint) and re-issues v3: both accepted, v3 serves.
+        await RawPush(client, WeightSnapshot.Capture(c, 2, restarted), "run-1");
+        await RawPush(client, WeightSnapshot.Capture(c, 3, restarted), "run-1");
+        Assert.Equal(3, worker.Holder.SwapStaged());
+        Assert.Equal(restarted, worker.Holder.Epoch);
+        Assert.Equal(TinyPolicy.Greedy(c), TinyPolicy.Greedy(worker.Model));
+
+        // A late push from the dead learner (higher version, older epoch) is refused; so is an older version of the new epoch.
+        var stale = await Assert.ThrowsAsync<RpcException>(() => RawPush(client, WeightSnapshot.Capture(b, 5, dead), "run-1"));
+        Assert.Equal(StatusCode.FailedPrecondition, stale.StatusCode);
+        Assert.Contains("older learner epoch", stale.Status.Detail);
+        var older = await Assert.ThrowsAsync<RpcException>(() => RawPush(client, WeightSnapshot.Capture(c, 3, restarted), "run-1"));
+        Assert.Contains("older version 3 ≤ current 3", older.Status.Detail);
+        Assert.Equal(3, worker.Holder.SwapStaged());
+        Assert.Equal(TinyPolicy.Greedy(c), TinyPolicy.Greedy(worker.Model));
+    }
+
     private static async Task RawPush(Protos.Weights.WeightSync.WeightSyncClient client, WeightSnapshot snapshot, string runId, int extraBytes = 0)
     {
         using var call = client.Push();
