@@ -16,7 +16,7 @@ public static class BenchLearnCommand
     public static Command Create()
     {
         var recipe = new DefaultRecipe();
-        var knobs = new GrpoCommand.Knobs(recipe.Grpo, recipe.GrpoSteps, recipe.EvalLimit);
+        var knobs = new GrpoCommand.Knobs(recipe.LearnBenchGrpo, recipe.LearnBenchSteps, recipe.EvalLimit, recipe.LearnBenchEvalEvery);
         var seeds = new Option<ulong[]>("--seeds") { Description = "One GRPO run per seed (each with its own data, pretraining and SFT)", DefaultValueFactory = _ => [1UL], AllowMultipleArgumentsPerToken = true };
         var prepSeed = new Option<ulong?>("--prepare-seed") { Description = "Data, pretraining and SFT from this one seed for every run, so runs differ only in GRPO's seed (default: each run prepares its own)" };
         var home = new Option<string>("--home") { DefaultValueFactory = _ => recipe.Home };

@@ -9,7 +9,7 @@ namespace Vrm.Cli.Commands;
 public static class GrpoCommand
 {
     /// <summary>The GRPO knobs shared by <c>vrm grpo</c>, <c>vrm train</c> and <c>vrm bench learn</c>.</summary>
-    public sealed class Knobs(GrpoOptions? defaults = null, int defaultSteps = 100, int defaultEvalLimit = 200)
+    public sealed class Knobs(GrpoOptions? defaults = null, int defaultSteps = 100, int defaultEvalLimit = 200, int defaultEvalEvery = 0)
     {
         private static GrpoOptions Fallback => new DefaultRecipe().Grpo;
 
@@ -29,7 +29,7 @@ public static class GrpoCommand
         public readonly Option<double> Temperature = new("--temperature") { DefaultValueFactory = _ => (defaults ?? Fallback).Temperature };
         public readonly Option<int> MaxNew = new("--max-new-tokens") { DefaultValueFactory = _ => (defaults ?? Fallback).MaxNewTokens };
         public readonly Option<ulong> Seed = new("--seed") { DefaultValueFactory = _ => 1UL };
-        public readonly Option<int> EvalEvery = new("--eval-every") { Description = "Evaluate test/ood every E steps (0: before and after only)", DefaultValueFactory = _ => 0 };
+        public readonly Option<int> EvalEvery = new("--eval-every") { Description = "Evaluate test/ood every E steps (0: before and after only)", DefaultValueFactory = _ => defaultEvalEvery };
         public readonly Option<int> EvalLimit = new("--eval-limit") { Description = "Examples per split in evaluations", DefaultValueFactory = _ => defaultEvalLimit };
         public readonly Option<int> CheckpointEvery = new("--checkpoint-every") { Description = "Checkpoint every K steps (0: at the end)", DefaultValueFactory = _ => 25 };
         public readonly Option<string[]> Tasks = new("--task") { Description = "Tasks to train on (repeatable)", DefaultValueFactory = _ => ["count"], AllowMultipleArgumentsPerToken = true };

@@ -26,6 +26,15 @@ public sealed record DefaultRecipe
     public int SftLimit { get; init; } = 1200;
     public GrpoOptions Grpo { get; init; } = new() { PromptsPerStep = 16, GroupSize = 8, LearningRate = 5e-4, KlBeta = 0.01, MaxNewTokens = 48, WarmupSteps = 5 };
     public int GrpoSteps { get; init; } = 60;
+
+    /// <summary>
+    /// <c>vrm bench learn</c>'s GRPO: longer, and with the options that kept the small policy learning in our runs —
+    /// DAPO dynamic sampling (most groups go zero-variance within ~15 steps) and clip-higher — at a lower rate
+    /// (5e-4 collapsed the per-prompt answer distribution in 6 steps).
+    /// </summary>
+    public GrpoOptions LearnBenchGrpo => Grpo with { LearningRate = 2e-4, DynamicSampling = true, ClipHigh = 0.28 };
+    public int LearnBenchSteps { get; init; } = 200;
+    public int LearnBenchEvalEvery { get; init; } = 50;
     public IReadOnlyList<string> GrpoTasks { get; init; } = [TaskNames.Count];
     public int EvalLimit { get; init; } = 300;
 
