@@ -21,7 +21,7 @@ public static class VrmTelemetry
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService($"vrm-{role}"))
             .WithMetrics(m => m
-                .AddMeter(VrmMetrics.MeterName, OrleansMeter)
+                .AddMeter(OrleansMeter)
                 .AddMeter(meters)
                 .AddPrometheusExporter(o => o.DisableTotalNameSuffixForCounters = false));
         return services;
