@@ -120,8 +120,8 @@ public sealed class SimulatedRunLearner(IGrainFactory grains, string learnerId, 
         return new Dictionary<string, double>
         {
             ["reward_mean"] = completions.Average(c => c.Reward.Total),
-            ["reward_correctness"] = completions.Average(c => c.Reward.Correctness),
-            ["reward_format"] = completions.Average(c => c.Reward.Format),
+            ["reward_correctness_mean"] = completions.Average(c => c.Reward.Correctness),
+            ["reward_format_mean"] = completions.Average(c => c.Reward.Format),
             ["accuracy"] = completions.Average(c => c.Reward.Correctness > 0 ? 1.0 : 0.0),
             ["format_rate"] = completions.Average(c => c.Reward.Format > 0 ? 1.0 : 0.0),
             // Behaviour-policy statistics stand in for KL/entropy (no reference model here): -mean log p and its spread.

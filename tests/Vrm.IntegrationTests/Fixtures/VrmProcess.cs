@@ -18,6 +18,8 @@ public sealed class VrmProcess : IDisposable
     public string Name { get; }
     public string LogPath { get; }
     public int Pid { get; }
+    /// <summary>The port this role serves /metrics and /healthz on (its VRM_HTTP_PORT), when it was given one.</summary>
+    public int? HttpPort { get; }
 
     public VrmProcess(string name, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, string logPath)
     {
@@ -33,6 +35,7 @@ public sealed class VrmProcess : IDisposable
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["DOTNET_gcServer"] = "0";
         foreach (var (k, v) in environment) psi.Environment[k] = v;
+        if (environment.TryGetValue("VRM_HTTP_PORT", out var http) && int.TryParse(http, out int httpPort) && httpPort > 0) HttpPort = httpPort;
         _log = new StreamWriter(new FileStream(logPath, FileMode.Create, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         _log.WriteLine($"# {name}: dotnet exec vrm.dll {string.Join(' ', args)}");
         _process = new Process { StartInfo = psi };
