@@ -63,7 +63,7 @@ public sealed class PrometheusDashboardTests(ITestOutputHelper output)
             // The run is over; give Prometheus its last scrapes (1 s interval), then ask as Grafana would.
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
             var missing = queries.ToList();
-            var feeders = new Dictionary<(string Panel, string Expr), string>();
+            var found = new Dictionary<(string Panel, string Expr), List<Dictionary<string, string>>>();
             while (true)
             {
                 await Task.Delay(1000);
@@ -72,14 +72,25 @@ public sealed class PrometheusDashboardTests(ITestOutputHelper output)
                 {
                     var series = await QueryRange(http, q.Expr, from);
                     if (series is null || series.Count == 0) still.Add(q);
-                    else feeders[q] = string.Join(", ", series.Select(s => s.TryGetValue("job", out var j) ? j : "(aggregated)").Distinct().Order());
+                    else found[q] = series;
                 }
                 missing = still;
                 if (missing.Count == 0 || DateTime.UtcNow > deadline) break;
             }
-            foreach (var q in queries.Where(feeders.ContainsKey)) output.WriteLine($"{q.Panel}: {q.Expr} ← {feeders[q]}");
+            foreach (var q in queries.Where(found.ContainsKey))
+                output.WriteLine($"{q.Panel}: {q.Expr} ← {string.Join(", ", found[q].Select(s => s.GetValueOrDefault("job", "(aggregated)")).Distinct().Order())}");
             Assert.True(missing.Count == 0, $"panels without data over the run ({missing.Count} of {queries.Count} queries): " +
                 string.Join("; ", missing.Select(m => $"{m.Panel}: {m.Expr}")) + $"\n{cluster.Tails()}");
+
+            // The data is this run's, not merely present: values the run's configuration fixes.
+            List<Dictionary<string, string>> Series(string expr) => found.Single(kv => kv.Key.Expr == expr).Value;
+            double Max(string expr) => Series(expr).Max(s => double.Parse(s["__max"], CultureInfo.InvariantCulture));
+            Assert.Equal(["ood", "test"], Series("vrm_eval_accuracy").Select(s => s.GetValueOrDefault("split")).OfType<string>().Distinct().Order());
+            Assert.Superset(new HashSet<string> { "sample", "reference", "update", "publish" },
+                Series("vrm_step_duration_seconds").Select(s => s.GetValueOrDefault("phase")).OfType<string>().ToHashSet());
+            Assert.Equal(workers.Length, Max("vrm_workers_alive"));
+            Assert.Equal(Steps, Max("vrm_policy_version"));
+            Assert.InRange(Max("vrm_sample_staleness_steps"), 0, config.Grpo.MaxStaleness);
 
             // Every role was a live scrape target (a role whose /metrics never answered would feed nothing).
             var up = await QueryRange(http, "max_over_time(up[1m])", from) ?? [];
