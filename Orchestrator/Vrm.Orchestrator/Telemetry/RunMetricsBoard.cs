@@ -16,6 +16,7 @@ namespace Vrm.Orchestrator.Telemetry;
 public sealed class RunMetricsBoard
 {
     public const string MeterName = "Vrm.Runs";
+    private const string EvalPrefix = "eval_";
     public static RunMetricsBoard Shared { get; } = new();
 
     private readonly Meter _meter = new(MeterName);
@@ -47,7 +48,12 @@ public sealed class RunMetricsBoard
             line.Step = step;
             line.PolicyVersion = policyVersion;
             line.Status = RunStatus.Running;
-            line.Latest = values.Where(kv => double.IsFinite(kv.Value)).ToDictionary();
+            var latest = values.Where(kv => double.IsFinite(kv.Value)).ToDictionary();
+            // Evaluations run every E steps, not every step: keep the last eval values until the next evaluation,
+            // so the gauge is a continuous line (and a scrape between two step reports cannot miss it).
+            foreach (var (key, value) in line.Latest)
+                if (key.StartsWith(EvalPrefix, StringComparison.Ordinal)) latest.TryAdd(key, value);
+            line.Latest = latest;
             if (!repeatedStep && values.TryGetValue("generated_tokens", out var t) && double.IsFinite(t) && t > 0) line.GeneratedTokens += (long)t;
         }
         foreach (var key in values.Keys) EnsureInstrument(key);

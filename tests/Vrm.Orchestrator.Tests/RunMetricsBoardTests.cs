@@ -1,0 +1,43 @@
+using System.Diagnostics.Metrics;
+using Vrm.Orchestrator.Telemetry;
+
+namespace Vrm.Orchestrator.Tests;
+
+public sealed class RunMetricsBoardTests
+{
+    [Fact]
+    public void Eval_accuracy_stays_exported_between_evaluations_while_step_values_are_replaced()
+    {
+        var run = $"board-{Guid.NewGuid():N}";
+        var board = RunMetricsBoard.Shared;
+        board.Report(run, 2, 2, new Dictionary<string, double> { ["reward_mean"] = 0.5, ["kl"] = 0.1, ["eval_accuracy_test"] = 0.4 }, repeatedStep: false);
+        board.Report(run, 3, 3, new Dictionary<string, double> { ["reward_mean"] = 0.7 }, repeatedStep: false);
+
+        var seen = Observe(run);
+        Assert.Equal(0.7, seen["vrm_reward_mean"]);
+        Assert.Equal(0.4, seen["vrm_eval_accuracy"]);     // the step-2 evaluation is still the latest one
+        Assert.False(seen.ContainsKey("vrm_kl"));           // a per-step value not reported at step 3 is gone
+
+        board.Report(run, 4, 4, new Dictionary<string, double> { ["reward_mean"] = 0.8, ["eval_accuracy_test"] = 0.55 }, repeatedStep: false);
+        Assert.Equal(0.55, Observe(run)["vrm_eval_accuracy"]);
+    }
+
+    /// <summary>The board's gauges for one run, read through a real MeterListener as an exporter would.</summary>
+    private static Dictionary<string, double> Observe(string run)
+    {
+        var seen = new Dictionary<string, double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == RunMetricsBoard.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "run" && Equals(tag.Value, run)) seen[instrument.Name] = value;
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return seen;
+    }
+}
