@@ -38,9 +38,12 @@ public sealed record DefaultRecipe
     public IReadOnlyList<string> GrpoTasks { get; init; } = [TaskNames.Count];
     public int EvalLimit { get; init; } = 300;
 
-    public string DataDir => Path.Combine(Home, "data", $"shapesworld-s{Seed}-{TrainExamples}-{TestExamples}-{OodExamples}");
-    public string PretrainDir => Path.Combine(Home, "checkpoints", $"pretrain-s{Seed}");
-    public string SftDir => Path.Combine(Home, "checkpoints", $"sft-s{Seed}");
+    /// <summary>Bumped when the generator's output changes (v2: balanced count answers), so a home made by an older
+    /// version is not reused: its data, pretraining and SFT would silently be the old ones.</summary>
+    public const string DataVersion = "v2";
+    public string DataDir => Path.Combine(Home, "data", $"shapesworld-{DataVersion}-s{Seed}-{TrainExamples}-{TestExamples}-{OodExamples}");
+    public string PretrainDir => Path.Combine(Home, "checkpoints", $"pretrain-{DataVersion}-s{Seed}");
+    public string SftDir => Path.Combine(Home, "checkpoints", $"sft-{DataVersion}-s{Seed}");
 
     /// <summary>Generates the data and runs pretraining and SFT unless their folders already exist.</summary>
     public void Prepare(Action<string> log)
