@@ -28,8 +28,10 @@ public sealed class CausalSelfAttention : nn.Module
 
     /// <param name="x">[B, T, D] normalised input.</param>
     /// <param name="rotary">position table.</param>
-    /// <param name="mask">[B|1, 1, T, T_k] bool (true = attend) or additive float (0 / -inf), or null for plain causal over T_k = T.</param>
-    /// <param name="cache">null for training/scoring; else keys/values are written at start..start+T-1.</param>
+    /// <param name="mask">Training/prefill: [B|1, 1, T, T] bool (true = attend) or additive float (0 / -inf), or null for plain
+    /// causal. Decode (T = 1 against a cache): the prefix key mask [N, 1, 1, T0], additive float, or null.</param>
+    /// <param name="cache">null for training/scoring; else the prefill (start = 0) writes the prefix and each decode step
+    /// (T = 1, start ≥ T0) writes one generated position.</param>
     /// <param name="start">position of x's first token.</param>
     public Tensor Forward(Tensor x, Rotary rotary, Tensor? mask, KvCache? cache, int layer, long start)
     {
@@ -38,64 +40,67 @@ public sealed class CausalSelfAttention : nn.Module
         using var split = proj.view(b, t, 3, _heads, _headDim);           // [B, T, 3, H, hd]
         using var rot = rotary.Apply(split, start);                        // [B, T, 3, H, hd]
         using var q = rot.select(2, 0).transpose(1, 2);                    // [B, H, T, hd]
-        Tensor k, v;
-        if (cache is null || start == 0)
+        if (cache is not null && start > 0)
         {
-            // Prefill / training: attend over this call's own keys (a prefill may have fewer rows than the cache).
-            k = rot.select(2, 1).transpose(1, 2);                          // [B, H, T, hd]
-            v = rot.select(2, 2).transpose(1, 2);
+            if (t != 1 || start < cache.PrefixLen)
+                throw new InvalidOperationException($"a cached decode step takes one token at a position >= the prefix length {cache.PrefixLen} (got {t} at {start})");
+            using (var kv = rot.narrow(2, 1, 2).permute(2, 0, 3, 1, 4))        // [2, NG, H, 1, hd]
+                cache.WriteGenerated(layer, kv, start - cache.PrefixLen);
+            return @out.forward(DecodeAttention(q, cache, layer, start - cache.PrefixLen + 1, mask)); // [NG, 1, D]
         }
-        else
-        {
-            (k, v) = (null!, null!);
-        }
+        using var k = rot.select(2, 1).transpose(1, 2);                    // [B, H, T, hd]
+        using var v = rot.select(2, 2).transpose(1, 2);
         if (cache is not null)
         {
-            using var kv = rot.narrow(2, 1, 2).permute(2, 0, 3, 1, 4);     // [2, B, H, T, hd]
-            cache.Write(layer, kv, start);
-            if (start > 0) (k, v) = cache.Read(layer, start + t);          // [B, H, start+T, hd]
+            using var kv = rot.narrow(2, 1, 2).permute(2, 0, 3, 1, 4);     // [2, N, H, T0, hd]
+            cache.WritePrefix(layer, kv);
         }
-        using var kk = k;
-        using var vv = v;
-        if (t == 1 && start > 0) return @out.forward(DecodeAttention(q, kk, vv, mask)); // [B, 1, D]
         using var att = mask is null
-            ? F.scaled_dot_product_attention(q, kk, vv, is_casual: true)
-            // is_causal aligns top-left, wrong for a 1-query decode step against the cache (FINDINGS): pass the mask.
-            : F.scaled_dot_product_attention(q, kk, vv, mask, is_casual: false); // [B, H, T, hd]
+            ? F.scaled_dot_product_attention(q, k, v, is_casual: true)
+            : F.scaled_dot_product_attention(q, k, v, mask, is_casual: false); // [B, H, T, hd]
         using var merged = att.transpose(1, 2).reshape(b, t, _heads * _headDim); // [B, T, D]
         return @out.forward(merged);
     }
 
     /// <summary>
-    /// One query per row against the cache, as two batched matmuls over B·H (1 × hd)·(hd × L) products.
-    /// Measured: libtorch's CPU SDPA kernel spends ~3–5× longer on this shape than bmm + softmax + bmm
-    /// (it tiles for long query blocks), and decode runs it once per layer per token.
+    /// One query per row against the cache, with the prefix shared by each prompt's G rows (cascade attention):
+    /// prefix scores are one G-row product per (prompt, head) against keys stored once; the few generated keys are
+    /// N·G·H one-row products; one softmax over both parts, then the two weighted sums are added.
+    /// Measured: libtorch's CPU SDPA kernel spends ~3–5× longer on a 1-query shape than bmm + softmax + bmm (it tiles
+    /// for long query blocks), and decode runs attention once per layer per token.
     /// </summary>
-    /// <param name="q">[B, H, 1, hd]</param>
-    /// <param name="k">[B, H, L, hd] (a view of the cache)</param>
-    /// <param name="mask">[B, 1, 1, L] additive float (0 / -inf) or null.</param>
-    /// <returns>[B, 1, H·hd]</returns>
-    private Tensor DecodeAttention(Tensor q, Tensor k, Tensor v, Tensor? mask)
+    /// <param name="q">[NG, H, 1, hd]</param>
+    /// <param name="generated">generated positions to attend, including this step's.</param>
+    /// <param name="prefixMask">[N, 1, 1, T0] additive float (0 / -inf: left pads) or null.</param>
+    /// <returns>[NG, 1, H·hd]</returns>
+    private Tensor DecodeAttention(Tensor q, KvCache cache, int layer, long generated, Tensor? prefixMask)
     {
-        long b = q.shape[0], l = k.shape[2];
-        using var qs = q.mul(1.0 / Math.Sqrt(_headDim));                                   // [B, H, 1, hd], contiguous
-        using var q3 = qs.reshape(b * _heads, 1, _headDim);                                // [BH, 1, hd]
-        using var k3 = k.reshape(b * _heads, l, _headDim);                                  // [BH, L, hd], a view
-        using var v3 = v.reshape(b * _heads, l, _headDim);
-        using var kt = k3.transpose(1, 2);                                                 // [BH, hd, L]
-        using var scores = bmm(q3, kt);                                                    // [BH, 1, L]
-        if (mask is not null)
-        {
-            using var s4 = scores.view(b, _heads, 1, l);                                   // [B, H, 1, L]
-            if (mask.dtype == ScalarType.Bool)
-            {
-                using var hidden = mask.logical_not();
-                s4.masked_fill_(hidden, float.NegativeInfinity);
-            }
-            else s4.add_(mask);                                                            // mask broadcasts over H
-        }
-        using var p = scores.softmax(-1);                                                  // [BH, 1, L]
-        using var o = bmm(p, v3);                                                          // [BH, 1, hd]
-        return o.view(b, 1, _heads * _headDim);                                            // [B, 1, D]: rows are (b, h) major
+        long n = cache.Prompts, g = cache.Group, rows = n * g, t0 = cache.PrefixLen, lg = generated;
+        if (q.shape[0] != rows) throw new ArgumentException($"decode batch {q.shape[0]} does not match the cache's {n} prompts × {g} samples");
+        var (kp, vp) = cache.Prefix(layer);                                                 // [N, H, T0, hd]
+        var (kg, vg) = cache.Generated(layer, lg);                                          // [NG, H, Lg, hd]
+        using var kpp = kp; using var vpp = vp; using var kgg = kg; using var vgg = vg;
+        using var qs = q.mul(1.0 / Math.Sqrt(_headDim)).reshape(rows, _heads, _headDim);   // [NG, H, hd]
+        // Prefix part: per (prompt, head), G queries × T0 keys.
+        using var qp = qs.view(n, g, _heads, _headDim).transpose(1, 2);                    // [N, H, G, hd]
+        using var kpt = kpp.transpose(2, 3);                                                 // [N, H, hd, T0]
+        using var sp = matmul(qp, kpt);                                                      // [N, H, G, T0]
+        if (prefixMask is not null) sp.add_(prefixMask);                                     // broadcasts over H and G
+        // Generated part: per (row, head), one query × Lg keys.
+        using var q3 = qs.view(rows * _heads, 1, _headDim);                                  // [NGH, 1, hd]
+        using var kg3 = kgg.reshape(rows * _heads, lg, _headDim);                            // [NGH, Lg, hd], a view
+        using var kgt = kg3.transpose(1, 2);                                                 // [NGH, hd, Lg]
+        using var sg = bmm(q3, kgt);                                                         // [NGH, 1, Lg]
+        using var sgv = sg.view(n, g, _heads, lg).transpose(1, 2);                           // [N, H, G, Lg]
+        using var scores = cat([sp, sgv], -1);                                               // [N, H, G, T0+Lg]
+        using var p = scores.softmax(-1);
+        using var pp = p.narrow(3, 0, t0);                                                   // [N, H, G, T0]
+        using var op = matmul(pp, vpp);                                                      // [N, H, G, hd]
+        using var pg = p.narrow(3, t0, lg).transpose(1, 2).reshape(rows * _heads, 1, lg);   // [NGH, 1, Lg]
+        using var vg3 = vgg.reshape(rows * _heads, lg, _headDim);                            // [NGH, Lg, hd]
+        var og = bmm(pg, vg3).view(n, g, _heads, _headDim);                                 // [N, G, H, hd]
+        using var opt = op.transpose(1, 2);                                                  // [N, G, H, hd]
+        og.add_(opt);
+        return og.view(rows, 1, _heads * _headDim);                                          // [NG, 1, D]: rows are (prompt, sample) major
     }
 }

@@ -45,7 +45,8 @@ public sealed class LanguageModel : nn.Module
     /// positions start..start+T-1; returns hidden states [B, T, D] (apply <see cref="Logits"/> to the
     /// positions you need — the LM head is the biggest matmul per token).
     /// </summary>
-    /// <param name="mask">[B|1, 1, T, T_k] bool (true = may attend) or additive float (0 / -inf); null = plain causal (no padding).</param>
+    /// <param name="mask">[B|1, 1, T, T] bool (true = may attend) or additive float (0 / -inf); null = plain causal (no padding).
+    /// For a cached decode step: the prefix key mask [N, 1, 1, T0].</param>
     public Tensor Forward(Tensor x, Tensor? mask = null, KvCache? cache = null, long start = 0)
     {
         if (start + x.shape[1] > Config.MaxSeqLen)
@@ -63,6 +64,7 @@ public sealed class LanguageModel : nn.Module
     /// <summary>Tied LM head: hidden [.., D] → logits [.., V] = hidden · Eᵀ.</summary>
     public Tensor Logits(Tensor hidden) => F.linear(hidden, embed.weight!);
 
-    public KvCache NewCache(long batch, long maxLen) =>
-        new(Config.Layers, batch, Config.Heads, maxLen, Config.HeadDim, embed.weight!.device);
+    /// <summary>A decode cache for <paramref name="prompts"/> × <paramref name="group"/> rows sharing per-prompt prefixes of <paramref name="prefixLen"/> positions.</summary>
+    public KvCache NewCache(long prompts, long group, long prefixLen, long maxNew) =>
+        new(Config.Layers, prompts, group, Config.Heads, prefixLen, maxNew, Config.HeadDim, embed.weight!.device);
 }

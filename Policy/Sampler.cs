@@ -5,8 +5,9 @@ namespace Vrm.Policy;
 
 /// <summary>
 /// Batched generation: N prompts × G samples with a preallocated KV cache. Each prompt is prefilled
-/// once and its keys/values are broadcast to its G cache rows; decoding then runs all N·G rows in lock
-/// step, finished rows feeding pad tokens, until every row has stopped or MaxNewTokens is reached.
+/// once and its keys/values are the cache's shared prefix for its G rows (<see cref="KvCache"/>); decoding
+/// then runs all N·G rows in lock step, finished rows feeding pad tokens, until every row has stopped or
+/// MaxNewTokens is reached.
 /// </summary>
 /// <remarks>
 /// A decode step at batch 64 with this model is bound by the number of small ops, not FLOPs (FINDINGS):
@@ -40,18 +41,17 @@ public static class Sampler
         if (t0 + maxNew - 1 > lmCfg.MaxSeqLen)
             throw new ArgumentException($"prompt of {t0} positions + {maxNew} new tokens exceeds lm MaxSeqLen {lmCfg.MaxSeqLen}");
         int n = promptIds.Count, g = groupSize, rows = n * g;
-        long cacheLen = t0 + maxNew - 1; // the last sampled token is never fed back
-
-        using var cache = lm.NewCache(rows, cacheLen);
-        // Decode-time key mask [NG, 1, 1, cacheLen]: hides each row's left pads; built once.
-        using var keyValid = DecodeKeyMask(layout.LeftPad, g, (int)cacheLen, device);
+        // The last sampled token is never fed back: maxNew - 1 generated positions (at least one slot).
+        using var cache = lm.NewCache(n, g, t0, Math.Max(1, maxNew - 1));
+        // Decode-time prefix key mask [N, 1, 1, T0]: hides each prompt's left pads; built once.
+        using var prefixMask = PrefixKeyMask(layout.LeftPad, t0, device);
         using var stopIds = tensor(sampling.StopTokenIds.Append(sampling.EosTokenId).Select(i => (long)i).ToArray(), device: device);
         var tokens = full(rows, maxNew, (long)sampling.PadTokenId, dtype: int64, device: device); // [NG, maxNew]
         var logProbs = zeros(rows, maxNew, dtype: float32, device: device);                   // [NG, maxNew]
         var done = zeros(rows, 1, dtype: @bool, device: device);                              // [NG, 1]
         using var generator = new Generator(sampling.Seed, device);
 
-        // --- prefill: N rows, keys/values broadcast to N·G cache rows ---
+        // --- prefill: N rows; their keys/values are the cache's shared prefix ---
         Tensor? logits;
         using (var prefill = NewDisposeScope())
         {
@@ -81,8 +81,7 @@ public static class Sampler
 
             long pos = t0 + step;                                                  // position of tok
             var x = lm.Embed(tok);                                                 // [NG, 1, D]
-            var mask = keyValid.narrow(3, 0, pos + 1);                             // [NG, 1, 1, pos+1]
-            var h = lm.Forward(x, mask, cache, pos);                               // [NG, 1, D]
+            var h = lm.Forward(x, prefixMask, cache, pos);                         // [NG, 1, D]
             logits = lm.Logits(h.squeeze(1)).MoveToOuterDisposeScope();           // [NG, V]
         }
         logits?.Dispose();
@@ -156,15 +155,13 @@ public static class Sampler
         using (idx) return idx.minimum(lastPositive);
     }
 
-    private static Tensor DecodeKeyMask(int[] leftPad, int group, int length, Device device)
+    private static Tensor PrefixKeyMask(int[] leftPad, int length, Device device)
     {
-        // Additive float mask (0 = attend, -inf = pad): SDPA would otherwise convert a bool mask to this
-        // form in every layer of every step.
-        var m = new float[leftPad.Length * group * length];
+        // Additive float mask (0 = attend, -inf = pad): added to the prefix scores in every layer of every step.
+        var m = new float[leftPad.Length * length];
         for (int p = 0; p < leftPad.Length; p++)
-            for (int j = 0; j < group; j++)
-                for (int k = 0; k < leftPad[p]; k++)
-                    m[(p * group + j) * length + k] = float.NegativeInfinity;
-        return tensor(m, [leftPad.Length * group, 1, 1, length], device: device);
+            for (int k = 0; k < leftPad[p]; k++)
+                m[p * length + k] = float.NegativeInfinity;
+        return tensor(m, [leftPad.Length, 1, 1, length], device: device);
     }
 }
