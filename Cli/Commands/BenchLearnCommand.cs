@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Vrm.Learner.Evaluation;
 using Vrm.Learner.Grpo;
 using Vrm.Learner.Reporting;
 using Vrm.Learner.Stages;
@@ -27,12 +28,15 @@ public static class BenchLearnCommand
         {
             var results = new List<object>();
             var rows = new List<(ulong Seed, EvalRow? TestB, EvalRow? TestA, EvalRow? OodB, EvalRow? OodA, double Minutes, double R0, double R1)>();
+            var baselines = new Dictionary<string, ConstantAnswerBaseline>();
             foreach (var seed in pr.GetValue(seeds)!)
             {
                 var r = recipe with { Home = pr.GetValue(home)!, Seed = pr.GetValue(prepSeed) ?? seed };
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 r.Prepare(Console.WriteLine);
                 var prepMinutes = clock.Elapsed.TotalMinutes;
+                if (!baselines.ContainsKey(r.DataDir))
+                    baselines[r.DataDir] = ConstantAnswerBaseline.Measure(r.DataDir, r.GrpoTasks, pr.GetValue(knobs.EvalLimit));
                 var options = knobs.Run(pr, r.SftDir, r.DataDir, Path.Combine(r.Home, "bench-learn", $"seed-{seed}-{DateTime.UtcNow:yyyyMMddHHmmss}")) with
                 {
                     Seed = seed, Tasks = r.GrpoTasks, Resume = false, CheckpointEvery = 0,
@@ -61,10 +65,14 @@ public static class BenchLearnCommand
             bool gainOk = gains.All(g => g >= 15), formatOk = rows.All(x => x.TestA?.FormatRate >= 0.95), timeOk = rows.All(x => x.Minutes <= 20);
             Console.WriteLine($"test count gain: mean {gains.Average():+0.0;-0.0} (min {gains.Min():+0.0;-0.0}, max {gains.Max():+0.0;-0.0}) points; " +
                               $"ood: mean {oodGains.Average():+0.0;-0.0} (min {oodGains.Min():+0.0;-0.0}, max {oodGains.Max():+0.0;-0.0})");
+            foreach (var (dir, b) in baselines)
+                Console.WriteLine($"constant-answer baseline ({Path.GetFileName(dir)}): always \"{b.Answer}\" (the most common train answer, {b.TrainShare:P1} of train) scores " +
+                                  string.Join(", ", b.AccuracyBySplit.Select(kv => $"{kv.Key} {kv.Value:P1}")));
             Console.WriteLine($"bar: gain ≥ 15 on every seed {(gainOk ? "yes" : "NO")}, format ≥ 0.95 {(formatOk ? "yes" : "NO")}, GRPO ≤ 20 min {(timeOk ? "yes" : "NO")}");
             var path = pr.GetValue(outPath)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             File.WriteAllText(path, JsonSerializer.Serialize(new { benchmark = "learn", runs = results, test_count_gain_points = gains, ood_count_gain_points = oodGains,
+                constant_answer_baselines = baselines.Select(kv => new { data = kv.Key, answer = kv.Value.Answer, train_share = kv.Value.TrainShare, accuracy = kv.Value.AccuracyBySplit }),
                 bar = new { gain_ge_15_every_seed = gainOk, format_ge_095 = formatOk, grpo_le_20_minutes = timeOk } }, new JsonSerializerOptions { WriteIndented = true }));
             Console.WriteLine($"wrote {path}");
         }));
