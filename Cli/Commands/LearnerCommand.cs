@@ -21,10 +21,11 @@ public static class LearnerCommand
         var checkpoints = new Option<string?>("--checkpoint-dir") { Description = "Run folders and checkpoints (env VRM_CHECKPOINT_DIR, default /checkpoints)" };
         var port = new Option<int?>("--port") { Description = "WeightSource gRPC port for worker pulls (env VRM_LEARNER_PORT, default 7300)" };
         var id = new Option<string?>("--learner-id") { Description = "Identity used to claim runs (default POD_NAME or host name)" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Base of relative dataset and checkpoint paths in run configs (env VRM_DATA_DIR, default /data; the workers use the same)" };
         var once = new Option<bool>("--once") { Description = "Exit after one run instead of waiting for the next" };
         var httpPort = RoleHttpEndpoint.CreateOption();
         var cmd = new Command("learner", "Cluster learner: claim a run, train it with GRPO, push weights to the workers");
-        foreach (var o in new Option[] { run, checkpoints, port, id, once, httpPort }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { run, checkpoints, port, id, once, httpPort, dataDir }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             string root = pr.GetValue(checkpoints) ?? Environment.GetEnvironmentVariable("VRM_CHECKPOINT_DIR") ?? "/checkpoints";
@@ -39,7 +40,10 @@ public static class LearnerCommand
             var source = new WeightSourceServer();
             await using var sourceApp = await WeightSourceHost.StartAsync(learnerPort, source, loopbackOnly: false, cancellationToken: ct);
             using var pushes = new WeightPublisher(grains);
-            var node = new LearnerNode(grains, new ClusterPolicyPublisher(source, pushes, Console.WriteLine), Console.WriteLine);
+            var node = new LearnerNode(grains, new ClusterPolicyPublisher(source, pushes, Console.WriteLine), Console.WriteLine)
+            {
+                DataRoot = pr.GetValue(dataDir) ?? Environment.GetEnvironmentVariable("VRM_DATA_DIR") ?? "/data",
+            };
             Console.WriteLine($"vrm learner {learnerId}: weights served on :{learnerPort}, checkpoints under {Path.GetFullPath(root)}");
             var directory = grains.GetGrain<IRunDirectoryGrain>(IRunDirectoryGrain.DefaultKey);
             while (!ct.IsCancellationRequested)

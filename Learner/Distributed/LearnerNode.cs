@@ -30,6 +30,9 @@ public sealed class LearnerNode(IGrainFactory grains, IPolicyPublisher publisher
     public TimeSpan ControlPoll { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
     public int PromptsPerAssignment { get; init; } = 1;
+    /// <summary>Base of relative dataset and checkpoint paths in a run config (the worker resolves them against the same
+    /// VRM_DATA_DIR, so both read the same files); null = relative to the current folder.</summary>
+    public string? DataRoot { get; init; }
     /// <summary>
     /// This learner incarnation, stamped on every snapshot it publishes. A learner restarted from a checkpoint
     /// re-issues version numbers its killed predecessor may already have pushed; the later start time makes
@@ -58,7 +61,7 @@ public sealed class LearnerNode(IGrainFactory grains, IPolicyPublisher publisher
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
         double lastSyncSeconds = 0;
-        var options = config.ToRunOptions(runDir, spec.TotalSteps);
+        var options = config.ToRunOptions(runDir, spec.TotalSteps, DataRoot);
         using var run = new GrpoRun(options, log, (policy, train, tokenizer) => new OrleansRolloutSource(grains, runId,
             (version, model) => lastSyncSeconds = PublishVersion(runId, model, version), PromptsPerAssignment, ct: stopping.Token,
             consumedLogPath: Path.Combine(runDir, ConsumedRolloutsLog.FileName)));

@@ -56,10 +56,14 @@ public sealed record LearnerRunConfig
         return cfg;
     }
 
-    public GrpoRunOptions ToRunOptions(string runDir, int totalSteps) => new()
+    /// <param name="dataRoot">Base of a relative <see cref="InitCheckpoint"/> and data path (VRM_DATA_DIR); null leaves them as given.</param>
+    public GrpoRunOptions ToRunOptions(string runDir, int totalSteps, string? dataRoot = null) => new()
     {
-        InitCheckpoint = InitCheckpoint, DataPath = Data.Path, RunDir = runDir, Grpo = Grpo, Steps = totalSteps, Seed = Seed,
+        InitCheckpoint = Resolve(InitCheckpoint, dataRoot), DataPath = Resolve(Data.Path, dataRoot), RunDir = runDir, Grpo = Grpo, Steps = totalSteps, Seed = Seed,
         Tasks = Data.Tasks, TrainLimit = Data.TrainLimit, EvalEvery = EvalEvery, EvalLimit = EvalLimit,
         CheckpointEvery = CheckpointEvery, EvaluateBeforeAndAfter = EvaluateBeforeAndAfter,
     };
+
+    private static string Resolve(string path, string? root) =>
+        root is null || Path.IsPathRooted(path) ? path : Path.Combine(root, path);
 }
