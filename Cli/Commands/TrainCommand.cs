@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Vrm.Cli.Embedded;
 using Vrm.Learner.Distributed;
+using Vrm.Learner.Evaluation;
 using Vrm.Learner.Grpo;
 using Vrm.Learner.Stages;
 using Vrm.Orchestrator.Contracts.Client;
@@ -86,6 +87,9 @@ public static class TrainCommand
         if (result is null || !result.Finished) { Console.Error.WriteLine("vrm train: the run did not finish"); return null; }
         var overhead = OrchestrationOverhead.Of(grpoClock.Elapsed, ModelComputeClock.Busy - busyBefore, clock.Elapsed, prepared);
         EvalTable.Print(result.After, result.Before, "before (SFT) / after (GRPO), greedy");
+        var constant = ConstantAnswerBaseline.Measure(r.DataDir, r.GrpoTasks, r.EvalLimit);
+        Console.WriteLine($"for reference: answering \"{constant.Answer}\" to everything (the most common train answer) scores " +
+                          string.Join(", ", constant.AccuracyBySplit.Select(kv => $"{kv.Key} {kv.Value:P1}")));
         Console.WriteLine(overhead.Describe());
         overhead.Write(Path.Combine(runDir, OrchestrationOverhead.FileName));
         Console.WriteLine($"run folder: {Path.GetFullPath(runDir)} (metrics.jsonl, checkpoints/, report.html) — total {clock.Elapsed:m\\:ss}");
