@@ -28,7 +28,9 @@ public sealed record DefaultRecipe
     /// GRPO of <c>vrm train</c> and <c>vrm bench learn</c>: DAPO dynamic sampling and clip-higher 0.28 at lr 1e-4. On the
     /// balanced count data (v2), lr 5e-4 without dynamic sampling lost 3.7 test points in 60 steps; lr 2e-4 reached +3.3 at
     /// step 50 then dipped to −9 at step 100; lr 1e-4 was +7.7 at step 50 with the lowest KL (0.06) — single-seed runs,
-    /// n = 300, so differences under ~6 points are within noise.
+    /// n = 300, so differences under ~6 points are within noise. None of them held a gain: with these options
+    /// <c>vrm train</c> measured −0.3 test points after 60 steps, and a 150-step run +2.7 (perception errors dominate
+    /// and the encoder is frozen; see the issue-4 notes).
     /// </summary>
     public GrpoOptions Grpo { get; init; } = new() { PromptsPerStep = 16, GroupSize = 8, LearningRate = 1e-4, KlBeta = 0.01, MaxNewTokens = 48, WarmupSteps = 5,
         DynamicSampling = true, ClipHigh = 0.28 };
