@@ -85,7 +85,7 @@ public sealed class CausalSelfAttention : nn.Module
         using var qp = qs.view(n, g, _heads, _headDim).transpose(1, 2);                    // [N, H, G, hd]
         using var kpt = kpp.transpose(2, 3);                                                 // [N, H, hd, T0]
         using var sp = matmul(qp, kpt);                                                      // [N, H, G, T0]
-        if (prefixMask is not null) sp.add_(prefixMask);                                     // broadcasts over H and G
+        if (prefixMask is not null) sp.add_(prefixMask, Scalars.One);                                     // broadcasts over H and G
         // Generated part: per (row, head), one query × Lg keys.
         using var q3 = qs.view(rows * _heads, 1, _headDim);                                  // [NGH, 1, hd]
         using var kg3 = kgg.reshape(rows * _heads, lg, _headDim);                            // [NGH, Lg, hd], a view
@@ -100,7 +100,7 @@ public sealed class CausalSelfAttention : nn.Module
         using var vg3 = vgg.reshape(rows * _heads, lg, _headDim);                            // [NGH, Lg, hd]
         var og = bmm(pg, vg3).view(n, g, _heads, _headDim);                                 // [N, G, H, hd]
         using var opt = op.transpose(1, 2);                                                  // [N, G, H, hd]
-        og.add_(opt);
+        og.add_(opt, Scalars.One);
         return og.view(rows, 1, _heads * _headDim);                                          // [NG, 1, D]: rows are (prompt, sample) major
     }
 }

@@ -27,10 +27,10 @@ public sealed class DecoderBlock : nn.Module
     {
         using var h1 = attn_norm.forward(x);
         using var a = attn.Forward(h1, rotary, mask, cache, layer, start);
-        var y = x.add(a);
+        var y = x.add(a, Scalars.One);
         using var h2 = mlp_norm.forward(y);
         using var m = mlp.forward(h2);
         using var yy = y;
-        return y.add(m); // not in place: mlp_norm saved y for backward
+        return y.add(m, Scalars.One); // not in place: mlp_norm saved y for backward
     }
 }

@@ -59,6 +59,6 @@ public sealed class Rotary : nn.Module
         using var sin = sin_table.narrow(0, start, t);
         var rotated = qkv.matmul(rotate_half);        // [B, T, 3, H, hd]; returned (in-place ops return the same object)
         using var a = qkv.mul(cos);
-        return rotated.mul_(sin).add_(a);
+        return rotated.mul_(sin).add_(a, Scalars.One);
     }
 }

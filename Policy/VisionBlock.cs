@@ -29,10 +29,10 @@ public sealed class VisionBlock : nn.Module<Tensor, Tensor>
     {
         using var h1 = norm1.forward(x);
         using var a = attn.forward(h1);
-        using var y = x.add(a);
+        using var y = x.add(a, Scalars.One);
         using var h2 = norm2.forward(y);
         using var m = mlp.forward(h2);
-        return y.add(m);
+        return y.add(m, Scalars.One);
     }
 }
 

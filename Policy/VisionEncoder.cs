@@ -54,7 +54,7 @@ public sealed class VisionEncoder : nn.Module<Tensor, Tensor>
         using var normed = centred.div_(pixel_std);
         using var patches = patch_embed.forward(normed);              // [B, D, H/p, W/p]
         using var tokens = patches.flatten(2).transpose(1, 2);        // [B, P, D]
-        var x = tokens.add(pos_embed);                                 // [B, P, D]
+        var x = tokens.add(pos_embed, Scalars.One);                                 // [B, P, D]
         foreach (var block in blocks)
         {
             var next = block.forward(x);

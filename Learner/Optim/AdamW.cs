@@ -43,16 +43,21 @@ public sealed class AdamW : IDisposable
         double bc2 = 1 - Math.Pow(Beta2, StepCount);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
+        // Explicit Scalars, alive until the end of this method: a temporary one from an implicit conversion can be
+        // finalized while libtorch still reads it (Policy/Scalars.cs).
+        using Scalar beta1 = Beta1.ToScalar(), oneMinusBeta1 = (1 - Beta1).ToScalar(), beta2 = Beta2.ToScalar(),
+            oneMinusBeta2 = (1 - Beta2).ToScalar(), decay = (1 - lr * WeightDecay).ToScalar(), sqrtBc2 = Math.Sqrt(bc2).ToScalar(),
+            eps = Eps.ToScalar(), stepSize = (-lr / bc1).ToScalar();
         foreach (var (name, p) in _params)
         {
             var g = p.grad;
             if (g is null) continue;
             var (m, v) = _moments[name];
-            m.mul_(Beta1).add_(g, alpha: 1 - Beta1);                      // m ← β1 m + (1−β1) g
-            v.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);               // v ← β2 v + (1−β2) g²
-            if (WeightDecay > 0) p.mul_(1 - lr * WeightDecay);            // decoupled decay
-            var denom = v.sqrt().div_(Math.Sqrt(bc2)).add_(Eps);
-            p.addcdiv_(m, denom, value: -lr / bc1);                      // p ← p − lr m̂ / (√v̂ + ε)
+            m.mul_(beta1).add_(g, alpha: oneMinusBeta1);                  // m ← β1 m + (1−β1) g
+            v.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);           // v ← β2 v + (1−β2) g²
+            if (WeightDecay > 0) p.mul_(decay);                           // decoupled decay
+            var denom = v.sqrt().div_(sqrtBc2).add_(eps);
+            p.addcdiv_(m, denom, value: stepSize);                       // p ← p − lr m̂ / (√v̂ + ε)
         }
     }
 
