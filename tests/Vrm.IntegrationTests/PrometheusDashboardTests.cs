@@ -85,6 +85,15 @@ public sealed class PrometheusDashboardTests(ITestOutputHelper output)
             // The data is this run's, not merely present: values the run's configuration fixes.
             List<Dictionary<string, string>> Series(string expr) => found.Single(kv => kv.Key.Expr == expr).Value;
             double Max(string expr) => Series(expr).Max(s => double.Parse(s["__max"], CultureInfo.InvariantCulture));
+            // found[] holds each query's first answer, which may predate the last step: the final step's report can reach
+            // Prometheus a scrape after the run's status reads SUCCEEDED. Re-ask for the version until it shows the last step.
+            var versionKey = found.Keys.Single(k => k.Expr == "vrm_policy_version");
+            var versionDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+            while (Max("vrm_policy_version") < Steps && DateTime.UtcNow < versionDeadline)
+            {
+                await Task.Delay(1000);
+                found[versionKey] = await QueryRange(http, "vrm_policy_version", from) ?? found[versionKey];
+            }
             Assert.Equal(["ood", "test"], Series("vrm_eval_accuracy").Select(s => s.GetValueOrDefault("split")).OfType<string>().Distinct().Order());
             Assert.Superset(new HashSet<string> { "sample", "reference", "update", "publish" },
                 Series("vrm_step_duration_seconds").Select(s => s.GetValueOrDefault("phase")).OfType<string>().ToHashSet());
