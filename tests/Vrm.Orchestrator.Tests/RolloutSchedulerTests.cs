@@ -73,13 +73,15 @@ public class RolloutSchedulerTests(EmbeddedSilo silo)
     public async Task A_renewed_lease_outlives_its_duration_and_only_the_holder_can_renew()
     {
         var s = NewScheduler();
-        await s.Configure(new SchedulerSettings(0, TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(5)));
+        // A 1 s lease renewed every 100 ms: a 300 ms lease failed once in CI, when the loaded machine stretched one
+        // 100 ms delay plus two grain calls past the lease (Orchestrator and integration tests run side by side).
+        await s.Configure(new SchedulerSettings(0, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(5)));
         await s.EnqueueStep(Groups.Step(0, prompts: 1));
         var a = await LeaseOne(s, "slow");
         Assert.Null(await s.RenewLease(a.AssignmentId, "other"));
         Assert.Null(await s.RenewLease("no-such-assignment", "slow"));
-        // Renewed every 100 ms for 1.2 s (four lease durations): never expires, never re-leased.
-        for (var i = 0; i < 12; i++)
+        // Renewed every 100 ms for 2.5 s (2.5 lease durations): never expires, never re-leased.
+        for (var i = 0; i < 25; i++)
         {
             await Task.Delay(100);
             var deadline = await s.RenewLease(a.AssignmentId, "slow");
@@ -111,13 +113,14 @@ public class RolloutSchedulerTests(EmbeddedSilo silo)
     public async Task Expired_lease_is_re_leased_and_the_first_completion_wins()
     {
         var s = NewScheduler();
-        await s.Configure(new SchedulerSettings(0, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(5)));
+        // 600 ms: long enough that the immediate second Lease still finds the first one live on a loaded machine.
+        await s.Configure(new SchedulerSettings(0, TimeSpan.FromMilliseconds(600), TimeSpan.FromMilliseconds(5)));
         await s.EnqueueStep(Groups.Step(0, prompts: 1));
         var slow = await LeaseOne(s, "slow");
         Assert.Equal(LeaseOutcome.NoWork, (await s.Lease("fast", 0)).Outcome);
 
         RolloutAssignment? again = null;
-        for (var i = 0; i < 100 && again is null; i++)
+        for (var i = 0; i < 200 && again is null; i++)
         {
             await Task.Delay(20);
             var l = await s.Lease("fast", 0);
