@@ -28,6 +28,10 @@ public static class WorkerGrpcHost
         kestrel.Limits.Http2.InitialConnectionWindowSize = 32 << 20;
         kestrel.Limits.Http2.InitialStreamWindowSize = 32 << 20;
         kestrel.Limits.Http2.MaxFrameSize = (1 << 24) - 1;
+        // Kestrel parses a frame only once all of it is buffered, and its connection pipe stops reading at
+        // MaxRequestBufferSize (default 1 MiB): a 1 MiB+ DATA frame (WeightPushConnection) would wait forever.
+        // The flow-control windows already bound what a learner may have in flight: allow them plus one largest frame.
+        kestrel.Limits.MaxRequestBufferSize = (32 << 20) + (1 << 24);
     }
 
     public static WebApplication Build(int port, WorkerIdentity identity, PolicyHolder holder, bool loopbackOnly,

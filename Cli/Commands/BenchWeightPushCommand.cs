@@ -24,17 +24,31 @@ public static class BenchWeightPushCommand
     private static readonly Option<string> WorkerCounts = new("--workers") { Description = "comma-separated worker counts", DefaultValueFactory = _ => "1,2,4" };
     private static readonly Option<string> ChunkKib = new("--chunk-kib") { Description = "comma-separated gRPC chunk sizes (KiB) to try with 1 worker", DefaultValueFactory = _ => "1024" };
     private static readonly Option<int> Repeats = new("--repeats") { Description = "repeats of each measurement (the best is reported; all are in the JSON)", DefaultValueFactory = _ => 2 };
+    private static readonly Option<string> Transports = new("--transports")
+    {
+        Description = "comma-separated push transports to compare with 1 worker: large-frames (WeightPushConnection), grpc-client (Grpc.Net.Client)",
+        DefaultValueFactory = _ => "large-frames,grpc-client",
+    };
     private static readonly Option<string> Out = new("--out") { Description = "JSON output", DefaultValueFactory = _ => "artifacts/bench/cluster-weight-push.json" };
 
     public static Command Create()
     {
         var cmd = new Command("weight-push", "Weight push over gRPC to 1/2/4 loopback workers vs raw TCP loopback throughput");
-        foreach (var o in new Option[] { SizeMib, WorkerCounts, ChunkKib, Repeats, Out }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { SizeMib, WorkerCounts, ChunkKib, Repeats, Transports, Out }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             int[] counts, chunks;
+            WeightPushTransport[] transports;
             try
             {
+                transports = pr.GetValue(Transports)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(t => t switch
+                    {
+                        "large-frames" => WeightPushTransport.LargeFrames,
+                        "grpc-client" => WeightPushTransport.GrpcClient,
+                        _ => throw new ArgumentException($"--transports: '{t}' is not large-frames or grpc-client"),
+                    }).Distinct().ToArray();
+                if (transports.Length == 0) throw new ArgumentException("--transports: name at least one");
                 counts = ParseList(pr.GetValue(WorkerCounts)!, "--workers");
                 chunks = ParseList(pr.GetValue(ChunkKib)!, "--chunk-kib");
                 if (chunks.Any(c => c > 16 * 1024)) throw new ArgumentException("--chunk-kib: at most 16384 (16 MiB)");
@@ -42,7 +56,7 @@ public static class BenchWeightPushCommand
                 if (pr.GetValue(Repeats) < 1) throw new ArgumentException("--repeats: at least 1");
             }
             catch (ArgumentException e) { await Console.Error.WriteLineAsync($"vrm bench weight-push: {e.Message}"); return 2; }
-            return await RunAsync(pr.GetValue(SizeMib), counts, chunks, pr.GetValue(Repeats), pr.GetValue(Out)!, ct);
+            return await RunAsync(pr.GetValue(SizeMib), counts, chunks, transports, pr.GetValue(Repeats), pr.GetValue(Out)!, ct);
         });
         return cmd;
     }
@@ -53,17 +67,13 @@ public static class BenchWeightPushCommand
 
     private sealed record Measurement(string Transport, int Workers, int ChunkKib, double[] Seconds, double BestSeconds, double MiBPerSecondPerWorker, double AggregateMiBPerSecond);
 
-    private static async Task<int> RunAsync(int sizeMib, int[] workerCounts, int[] chunkKibs, int repeats, string outPath, CancellationToken ct)
+    private static async Task<int> RunAsync(int sizeMib, int[] workerCounts, int[] chunkKibs, WeightPushTransport[] transports, int repeats,
+        string outPath, CancellationToken ct)
     {
         long bytes = (long)sizeMib << 20;
         AnsiConsole.MarkupLine($"[grey]synthetic snapshot: {sizeMib} MiB; receivers in this process (Kestrel on 127.0.0.1); {Environment.ProcessorCount} cores shared by sender and receivers[/]");
         var snapshot = Synthetic(bytes);
         var results = new List<Measurement>();
-
-        // --- raw TCP loopback: the same bytes through one socket pair, same chunking ---
-        var tcp = new List<double>();
-        for (int r = 0; r < repeats; r++) tcp.Add(await RawTcpSecondsAsync(snapshot.Payload, chunkKibs[0] << 10, ct));
-        results.Add(Make("raw-tcp", 1, chunkKibs[0], tcp, bytes));
 
         // --- gRPC WeightSync: full worker receive path (copy, incremental SHA-256, stage) ---
         int maxWorkers = workerCounts.Max();
@@ -76,26 +86,55 @@ public static class BenchWeightPushCommand
             var targets = hosts.Select((h, i) => new WeightSyncTarget($"bench-{i}", new Uri($"http://127.0.0.1:{WorkerGrpcHost.BoundPort(h)}"))).ToArray();
             long version = 0;
 
-            async Task<Measurement> Grpc(int workers, int chunkKib)
+            async Task<double> PushOnce(WeightPublisher publisher, SyntheticSnapshot what, int workers)
             {
-                using var publisher = new WeightPublisher(options: new WeightPublisherOptions { MaxAttempts = 1, ChunkBytes = chunkKib << 10 });
-                var seconds = new List<double>();
-                for (int r = 0; r < repeats; r++)
-                {
-                    var versioned = WeightSnapshot.FromParts(snapshot.Header with { Version = ++version }, snapshot.PayloadArray);
-                    var result = await publisher.PushAsync(versioned, "bench", targets.Take(workers).ToArray(), ct);
-                    if (!result.AllSucceeded)
-                        throw new InvalidOperationException($"push to {workers} workers failed: {string.Join("; ", result.Failed.Select(f => $"{f.WorkerId}: {f.Error}"))}");
-                    seconds.Add(result.TotalSeconds);
-                    foreach (var h in holders) h.SwapStaged(); // drops the staged payload (no model): frees the memory
-                    GC.Collect();
-                }
-                return Make("grpc", workers, chunkKib, seconds, bytes);
+                var versioned = WeightSnapshot.FromParts(what.Header with { Version = ++version }, what.PayloadArray);
+                var result = await publisher.PushAsync(versioned, "bench", targets.Take(workers).ToArray(), ct);
+                if (!result.AllSucceeded)
+                    throw new InvalidOperationException($"push to {workers} workers failed: {string.Join("; ", result.Failed.Select(f => $"{f.WorkerId}: {f.Error}"))}");
+                foreach (var h in holders) h.SwapStaged(); // drops the staged payload (no model): frees the memory
+                GC.Collect();
+                return result.TotalSeconds;
             }
+            WeightPublisher Publisher(WeightPushTransport transport, int chunkKib) =>
+                new(options: new WeightPublisherOptions { MaxAttempts = 1, ChunkBytes = chunkKib << 10, Transport = transport });
+            static string Label(WeightPushTransport t) => t == WeightPushTransport.LargeFrames ? "push:large-frames" : "push:grpc-client";
 
-            foreach (int chunk in chunkKibs) results.Add(await Grpc(1, chunk));
-            int bestChunk = results.Where(m => m.Transport == "grpc").MaxBy(m => m.MiBPerSecondPerWorker)!.ChunkKib;
-            foreach (int w in workerCounts.Where(w => w != 1)) results.Add(await Grpc(w, bestChunk));
+            // --- warm-up, unmeasured: JIT and first connections out of the timings (a learner and its workers are long-running) ---
+            var warm = Synthetic(Math.Min(bytes, 64L << 20));
+            await RawTcpSecondsAsync(warm.Payload, chunkKibs[0] << 10, ct);
+            foreach (var t in transports)
+                foreach (int chunk in chunkKibs)
+                {
+                    using var p = Publisher(t, chunk);
+                    await PushOnce(p, warm, 1);
+                }
+
+            // --- raw TCP and every 1-worker push configuration alternate within each repeat: a neighbour's load hits them alike ---
+            var configs = transports.SelectMany(t => chunkKibs.Select(c => (Transport: t, ChunkKib: c))).ToArray();
+            var tcp = new List<double>();
+            var pushSeconds = configs.ToDictionary(c => c, _ => new List<double>());
+            for (int r = 0; r < repeats; r++)
+            {
+                tcp.Add(await RawTcpSecondsAsync(snapshot.Payload, chunkKibs[0] << 10, ct));
+                foreach (var c in configs)
+                {
+                    using var p = Publisher(c.Transport, c.ChunkKib);
+                    pushSeconds[c].Add(await PushOnce(p, snapshot, 1));
+                }
+            }
+            results.Add(Make("raw-tcp", 1, chunkKibs[0], tcp, bytes));
+            foreach (var c in configs) results.Add(Make(Label(c.Transport), 1, c.ChunkKib, pushSeconds[c], bytes));
+
+            var best = configs.MaxBy(c => bytes / pushSeconds[c].Min());
+            int bestChunk = best.ChunkKib;
+            foreach (int w in workerCounts.Where(w => w != 1))
+            {
+                using var p = Publisher(best.Transport, bestChunk);
+                var seconds = new List<double>();
+                for (int r = 0; r < repeats; r++) seconds.Add(await PushOnce(p, snapshot, w));
+                results.Add(Make(Label(best.Transport), w, bestChunk, seconds, bytes));
+            }
 
             // The other direction for comparison: workers pull from the learner's WeightSource (Kestrel sends, HttpClient
             // receives), the path a late-joining worker takes. Same receive path (copy + incremental SHA-256 + stage).
@@ -133,9 +172,10 @@ public static class BenchWeightPushCommand
             table.AddRow(m.Transport, m.Workers.ToString(), m.ChunkKib.ToString(), m.BestSeconds.ToString("F2"), m.MiBPerSecondPerWorker.ToString("F0"),
                 m.AggregateMiBPerSecond.ToString("F0"), (m.MiBPerSecondPerWorker / rawRate).ToString("F2"));
         AnsiConsole.Write(table);
-        var oneWorker = results.Where(m => m.Transport == "grpc" && m.Workers == 1).Max(m => m.MiBPerSecondPerWorker);
-        double ratio = oneWorker / rawRate;
-        AnsiConsole.MarkupLine($"one-worker gRPC / raw TCP = {ratio:F2} (bar ≥ 0.50: {(ratio >= 0.5 ? "[green]met[/]" : "[red]not met[/]")})");
+        var oneWorker = results.Where(m => m.Transport.StartsWith("push:", StringComparison.Ordinal) && m.Workers == 1).MaxBy(m => m.MiBPerSecondPerWorker)!;
+        double ratio = oneWorker.MiBPerSecondPerWorker / rawRate;
+        AnsiConsole.MarkupLine($"one-worker push ({oneWorker.Transport}, {oneWorker.ChunkKib} KiB) / raw TCP = {ratio:F2} " +
+            $"(bar ≥ 0.50: {(ratio >= 0.5 ? "[green]met[/]" : "[red]not met[/]")})");
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
         await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(new
@@ -147,6 +187,7 @@ public static class BenchWeightPushCommand
             cores = Environment.ProcessorCount,
             repeats,
             one_worker_ratio_vs_raw_tcp = ratio,
+            one_worker_best = new { oneWorker.Transport, oneWorker.ChunkKib },
             bar = 0.5,
             bar_met = ratio >= 0.5,
             measurements = results,

@@ -21,20 +21,24 @@ public static class WeightChunkWriter
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
         // Let the transport batch chunks instead of flushing after each one.
         writer.WriteOptions = new WriteOptions(WriteFlags.BufferHint);
-        await writer.WriteAsync(new WeightChunk
-        {
-            Header = new WeightHeader
-            {
-                RunId = runId,
-                Version = snapshot.Version,
-                SnapshotHeader = ByteString.CopyFrom(snapshot.Header.ToBytes()),
-            },
-        }, cancellationToken);
-        var payload = snapshot.Payload;
-        for (int offset = 0; offset < payload.Length; offset += chunkBytes)
-        {
-            var slice = payload.Slice(offset, Math.Min(chunkBytes, payload.Length - offset));
+        await writer.WriteAsync(new WeightChunk { Header = HeaderOf(snapshot, runId) }, cancellationToken);
+        foreach (var slice in Slices(snapshot.Payload, chunkBytes))
             await writer.WriteAsync(new WeightChunk { Data = UnsafeByteOperations.UnsafeWrap(slice) }, cancellationToken);
-        }
+    }
+
+    /// <summary>The first chunk's header: run, version and the snapshot header (layout, size, SHA-256).</summary>
+    public static WeightHeader HeaderOf(WeightSnapshot snapshot, string runId) => new()
+    {
+        RunId = runId,
+        Version = snapshot.Version,
+        SnapshotHeader = ByteString.CopyFrom(snapshot.Header.ToBytes()),
+    };
+
+    /// <summary>The payload cut into consecutive slices of <paramref name="chunkBytes"/> (the last one shorter): views, no copies.</summary>
+    public static IEnumerable<ReadOnlyMemory<byte>> Slices(ReadOnlyMemory<byte> payload, int chunkBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
+        for (int offset = 0; offset < payload.Length; offset += chunkBytes)
+            yield return payload.Slice(offset, Math.Min(chunkBytes, payload.Length - offset));
     }
 }

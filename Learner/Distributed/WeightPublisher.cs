@@ -67,7 +67,7 @@ public sealed class WeightPublisher : IDisposable
             }
             try
             {
-                var reply = await PushAttemptAsync(client, snapshot, runId, attempt, cancellationToken);
+                var reply = await PushAttemptAsync(client, target.Endpoint, snapshot, runId, attempt, cancellationToken);
                 if (reply.Version != snapshot.Version)
                 {
                     error = $"worker {target.WorkerId} replied version {reply.Version}, pushed {snapshot.Version}";
@@ -99,16 +99,25 @@ public sealed class WeightPublisher : IDisposable
         }
     }
 
-    private async Task<PushReply> PushAttemptAsync(WeightSync.WeightSyncClient client, WeightSnapshot snapshot, string runId, int attempt,
-        CancellationToken cancellationToken)
+    private async Task<PushReply> PushAttemptAsync(WeightSync.WeightSyncClient client, Uri endpoint, WeightSnapshot snapshot, string runId,
+        int attempt, CancellationToken cancellationToken)
     {
-        using var call = client.Push(deadline: DateTime.UtcNow + _options.AttemptTimeout, cancellationToken: cancellationToken);
+        var deadline = DateTime.UtcNow + _options.AttemptTimeout;
+        var header = WeightChunkWriter.HeaderOf(snapshot, runId);
+        var slices = _options.InjectFault is { } fault && attempt <= fault.Attempts
+            ? SpoiledSlices(snapshot.Payload, _options.ChunkBytes, fault.Kind)
+            : WeightChunkWriter.Slices(snapshot.Payload, _options.ChunkBytes);
+        if (_options.Transport == WeightPushTransport.LargeFrames)
+            // One frame per chunk: the chunk plus its gRPC and protobuf prefixes (≤ 11 bytes).
+            return await WeightPushConnection.PushAsync(endpoint, header, slices, Math.Max(16 << 10, _options.ChunkBytes + 16), deadline, cancellationToken);
+
+        using var call = client.Push(deadline: deadline, cancellationToken: cancellationToken);
         try
         {
-            if (_options.InjectFault is { } fault && attempt <= fault.Attempts)
-                await WriteSpoiledAsync(call.RequestStream, snapshot, runId, fault.Kind, cancellationToken);
-            else
-                await WeightChunkWriter.WriteAsync(call.RequestStream, snapshot, runId, _options.ChunkBytes, cancellationToken);
+            call.RequestStream.WriteOptions = new WriteOptions(WriteFlags.BufferHint); // let the transport batch chunks
+            await call.RequestStream.WriteAsync(new WeightChunk { Header = header }, cancellationToken);
+            foreach (var slice in slices)
+                await call.RequestStream.WriteAsync(new WeightChunk { Data = UnsafeByteOperations.UnsafeWrap(slice) }, cancellationToken);
             await call.RequestStream.CompleteAsync();
         }
         catch (Exception e) when (e is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
@@ -118,27 +127,21 @@ public sealed class WeightPublisher : IDisposable
         return await call.ResponseAsync;
     }
 
-    private async Task WriteSpoiledAsync(IClientStreamWriter<WeightChunk> writer, WeightSnapshot snapshot, string runId, WeightPushFaultKind kind,
-        CancellationToken cancellationToken)
+    /// <summary>Chaos: the payload's slices with one byte flipped (in a copy: never the snapshot) or only the first half.</summary>
+    private static IEnumerable<ReadOnlyMemory<byte>> SpoiledSlices(ReadOnlyMemory<byte> payload, int chunkBytes, WeightPushFaultKind kind)
     {
-        await writer.WriteAsync(new WeightChunk
-        {
-            Header = new WeightHeader { RunId = runId, Version = snapshot.Version, SnapshotHeader = ByteString.CopyFrom(snapshot.Header.ToBytes()) },
-        }, cancellationToken);
-        var payload = snapshot.Payload;
         int end = kind == WeightPushFaultKind.Truncate ? payload.Length / 2 : payload.Length;
-        for (int offset = 0; offset < end; offset += _options.ChunkBytes)
+        bool first = true;
+        foreach (var slice in WeightChunkWriter.Slices(payload[..end], chunkBytes))
         {
-            var slice = payload.Slice(offset, Math.Min(_options.ChunkBytes, end - offset));
-            ByteString data;
-            if (kind == WeightPushFaultKind.Corrupt && offset == 0)
+            if (kind == WeightPushFaultKind.Corrupt && first)
             {
-                var copy = slice.ToArray(); // never touch the snapshot itself
+                var copy = slice.ToArray();
                 copy[copy.Length / 2] ^= 0x5A;
-                data = UnsafeByteOperations.UnsafeWrap(copy);
+                yield return copy;
             }
-            else data = UnsafeByteOperations.UnsafeWrap(slice);
-            await writer.WriteAsync(new WeightChunk { Data = data }, cancellationToken);
+            else yield return slice;
+            first = false;
         }
     }
 

@@ -12,6 +12,8 @@ public sealed record WeightPublisherOptions
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>Chaos testing (fault scenarios, tests): spoil the first attempts of every worker's push on the wire.</summary>
     public WeightPushFault? InjectFault { get; init; }
+    /// <summary>How a push travels; both are the same gRPC WeightSync.Push call on the wire.</summary>
+    public WeightPushTransport Transport { get; init; } = WeightPushTransport.LargeFrames;
 
     public WeightPublisherOptions Validate()
     {
@@ -21,6 +23,14 @@ public sealed record WeightPublisherOptions
         if (AttemptTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AttemptTimeout), AttemptTimeout, "attempt timeout must be > 0");
         return this;
     }
+}
+
+public enum WeightPushTransport
+{
+    /// <summary><see cref="WeightPushConnection"/>: one connection per push, one DATA frame per chunk, sent from the snapshot's array.</summary>
+    LargeFrames,
+    /// <summary>Grpc.Net.Client (SocketsHttpHandler): 16 KiB DATA frames, each copied into the client's write buffer.</summary>
+    GrpcClient,
 }
 
 public enum WeightPushFaultKind

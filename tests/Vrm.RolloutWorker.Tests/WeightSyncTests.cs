@@ -171,6 +171,38 @@ public sealed class WeightSyncTests
         Assert.False(result.AllSucceeded);
     }
 
+    [Theory]
+    [InlineData(WeightPushTransport.LargeFrames, 1 << 20)] // 1 MiB DATA frames: above Kestrel's default 1 MiB request buffer
+    [InlineData(WeightPushTransport.LargeFrames, 3 << 20)]
+    [InlineData(WeightPushTransport.GrpcClient, 1 << 20)]
+    public async Task Multi_MiB_push_arrives_verified_over_each_transport(WeightPushTransport transport, int chunkBytes)
+    {
+        // 7 MiB + 123 B of random bytes: several full chunks and a short last one; SHA-256 on arrival proves every byte.
+        var payload = new byte[(7 << 20) + 123];
+        new Random(transport.GetHashCode() ^ chunkBytes).NextBytes(payload);
+        var header = new WeightSnapshotHeader(1, [new WeightLayoutEntry("blob", "U8", [payload.Length], 0, payload.Length)], payload.Length,
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(payload)));
+        var holder = new PolicyHolder("run-1", null, 0);
+        var app = await WorkerGrpcHost.StartAsync(0, new WorkerIdentity("w1"), holder, loopbackOnly: true);
+        try
+        {
+            using var publisher = new WeightPublisher(options: new WeightPublisherOptions { MaxAttempts = 1, ChunkBytes = chunkBytes, Transport = transport });
+            var target = new WeightSyncTarget("w1", new Uri($"http://127.0.0.1:{WorkerGrpcHost.BoundPort(app)}"));
+            var w = Assert.Single((await publisher.PushAsync(WeightSnapshot.FromParts(header, payload), "run-1", [target], CancellationToken.None)).Workers);
+            Assert.True(w.Succeeded, w.Error);
+            Assert.Equal(1, holder.StagedVersion);
+
+            // The same bytes with one flipped after capture: the worker's digest refuses them (the header still names the old SHA-256).
+            payload[payload.Length - 5] ^= 1;
+            var spoiled = WeightSnapshot.FromParts(header with { Version = 2 }, payload);
+            var refused = Assert.Single((await publisher.PushAsync(spoiled, "run-1", [target], CancellationToken.None)).Workers);
+            Assert.False(refused.Succeeded);
+            Assert.StartsWith("DataLoss:", refused.Error);
+            Assert.Equal(1, holder.StagedVersion);
+        }
+        finally { await app.StopAsync(); await app.DisposeAsync(); }
+    }
+
     [Fact]
     public async Task Late_joining_worker_pulls_the_current_version_from_the_learner()
     {
