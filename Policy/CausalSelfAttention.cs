@@ -26,6 +26,12 @@ public sealed class CausalSelfAttention : nn.Module
         register_module("out", @out);
     }
 
+    /// <summary>
+    /// Cached decode steps on float32 CPU tensors run <see cref="DecodeAttentionKernel"/> (default); false keeps the
+    /// torch path, which CUDA always takes and the tests use as the reference.
+    /// </summary>
+    public bool FusedCpuDecode { get; set; } = true;
+
     /// <param name="x">[B, T, D] normalised input.</param>
     /// <param name="rotary">position table.</param>
     /// <param name="mask">Training/prefill: [B|1, 1, T, T] bool (true = attend) or additive float (0 / -inf), or null for plain
@@ -37,6 +43,14 @@ public sealed class CausalSelfAttention : nn.Module
     {
         long b = x.shape[0], t = x.shape[1];
         using var proj = qkv.forward(x);                                    // [B, T, 3D]
+        if (cache is not null && start > 0 && FusedCpuDecode && DecodeAttentionKernel.Supports(proj))
+        {
+            if (t != 1 || start < cache.PrefixLen)
+                throw new InvalidOperationException($"a cached decode step takes one token at a position >= the prefix length {cache.PrefixLen} (got {t} at {start})");
+            // Rotary, the cache write and attention in one C# pass (DecodeAttentionKernel: the torch calls cost more than their arithmetic here).
+            using var fused = DecodeAttentionKernel.Step(proj, rotary, cache, layer, start, mask, _heads, _headDim); // [NG, 1, D]
+            return @out.forward(fused);
+        }
         using var split = proj.view(b, t, 3, _heads, _headDim);           // [B, T, 3, H, hd]
         using var rot = rotary.Apply(split, start);                        // [B, T, 3, H, hd]
         using var q = rot.select(2, 0).transpose(1, 2);                    // [B, H, T, hd]

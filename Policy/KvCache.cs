@@ -73,6 +73,12 @@ public sealed class KvCache : IDisposable
         return (span[0], span[1]);
     }
 
+    /// <summary>The whole prefix store [2, N, H, T0, hd] of a layer, for <see cref="DecodeAttentionKernel"/> (reads it by pointer).</summary>
+    internal Tensor PrefixStore(int layer) => _prefix[layer];
+
+    /// <summary>The whole generated store [2, N·G, H, maxNew, hd] of a layer, for <see cref="DecodeAttentionKernel"/> (writes the new token, reads the written ones).</summary>
+    internal Tensor GeneratedStore(int layer) => _generated[layer];
+
     public void Dispose()
     {
         foreach (var t in _prefix) t.Dispose();

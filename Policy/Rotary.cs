@@ -19,10 +19,17 @@ public sealed class Rotary : nn.Module
     private Tensor cos_table;    // [MaxSeqLen, 3, 1, hd]
     private Tensor sin_table;    // [MaxSeqLen, 3, 1, hd]
     private Tensor rotate_half; // [hd, hd]: x @ R = cat(-x[hd/2:], x[:hd/2])
+    // Host copies of the q/k tables [MaxSeqLen, hd] for DecodeAttentionKernel, which rotates on the CPU in C#.
+    private readonly float[] _hostCos;
+    private readonly float[] _hostSin;
+    private readonly int _headDim;
 
     public Rotary(int headDim, int maxSeqLen, double theta) : base(nameof(Rotary))
     {
         int half = headDim / 2;
+        _headDim = headDim;
+        _hostCos = new float[maxSeqLen * headDim];
+        _hostSin = new float[maxSeqLen * headDim];
         var cos = new float[maxSeqLen * 3 * headDim];
         var sin = new float[maxSeqLen * 3 * headDim];
         for (int p = 0; p < maxSeqLen; p++)
@@ -35,6 +42,7 @@ public sealed class Rotary : nn.Module
                     double angle = p * freq;
                     cos[at] = (float)Math.Cos(angle);
                     sin[at] = (float)Math.Sin(angle);
+                    if (slot == 0) { _hostCos[p * headDim + j] = cos[at]; _hostSin[p * headDim + j] = sin[at]; }
                 }
         var rot = new float[headDim * headDim];
         for (int j = 0; j < half; j++)
@@ -50,6 +58,12 @@ public sealed class Rotary : nn.Module
         register_buffer("sin_table", sin_table, persistent: false);
         register_buffer("rotate_half", rotate_half, persistent: false);
     }
+
+    /// <summary>cos of the q/k rotation at <paramref name="position"/>, [hd] (the same values as the tensor table).</summary>
+    public ReadOnlySpan<float> HostCos(long position) => _hostCos.AsSpan(checked((int)position * _headDim), _headDim);
+
+    /// <summary>sin of the q/k rotation at <paramref name="position"/>, [hd].</summary>
+    public ReadOnlySpan<float> HostSin(long position) => _hostSin.AsSpan(checked((int)position * _headDim), _headDim);
 
     /// <summary>Rotates q and k of a fused projection <paramref name="qkv"/> [B, T, 3, H, hd] at positions start..start+T-1.</summary>
     public Tensor Apply(Tensor qkv, long start)
