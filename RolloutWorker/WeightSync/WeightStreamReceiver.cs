@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Grpc.Core;
 using Vrm.Policy;
 using Vrm.Protos.Weights;
@@ -25,50 +24,66 @@ public static class WeightStreamReceiver
         if (first.Header is null)
             throw new WeightTransferException(StatusCode.InvalidArgument, "weight stream: the first chunk carries no header");
 
-        WeightSnapshotHeader header;
-        try { header = WeightSnapshotHeader.FromBytes(first.Header.SnapshotHeader.Span); }
-        catch (InvalidDataException e) { throw new WeightTransferException(StatusCode.InvalidArgument, e.Message); }
-        if (header.Version != first.Header.Version)
-            throw new WeightTransferException(StatusCode.InvalidArgument,
-                $"weight stream: header version {first.Header.Version} disagrees with snapshot header version {header.Version}");
-        if (header.TotalBytes > Array.MaxLength)
-            throw new WeightTransferException(StatusCode.InvalidArgument,
-                $"weight stream: total_bytes {header.TotalBytes} exceeds one array ({Array.MaxLength} bytes)");
-        admit(first.Header.RunId, header);
-
-        var payload = GC.AllocateUninitializedArray<byte>((int)header.TotalBytes);
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long received = 0;
-
-        void Take(WeightChunk chunk)
-        {
-            var data = chunk.Data.Span;
-            if (data.Length == 0) return;
-            if (received + data.Length > header.TotalBytes)
-                throw new WeightTransferException(StatusCode.InvalidArgument,
-                    $"weight stream v{header.Version}: carries more than the header's total_bytes {header.TotalBytes} (at least {received + data.Length})");
-            var target = payload.AsSpan((int)received, data.Length);
-            data.CopyTo(target);
-            sha.AppendData(target);
-            received += data.Length;
-        }
-
-        Take(first);
+        var header = ReadHeader(first.Header, admit);
+        using var sink = new WeightPayloadSink(header);
+        sink.Append(first.Data.Span);
         while (await stream.MoveNext(cancellationToken))
         {
             var chunk = stream.Current;
             if (chunk.Header is not null)
-                throw new WeightTransferException(StatusCode.InvalidArgument, $"weight stream v{header.Version}: a second header after {received} bytes");
-            Take(chunk);
+                throw new WeightTransferException(StatusCode.InvalidArgument, $"weight stream v{header.Version}: a second header after {sink.Received} bytes");
+            sink.Append(chunk.Data.Span);
         }
-        if (received != header.TotalBytes)
-            throw new WeightTransferException(StatusCode.InvalidArgument,
-                $"weight stream v{header.Version}: truncated: received {received} of {header.TotalBytes} bytes");
-        string digest = Convert.ToHexStringLower(sha.GetHashAndReset());
-        if (!string.Equals(digest, header.Sha256, StringComparison.OrdinalIgnoreCase))
-            throw new WeightTransferException(StatusCode.DataLoss,
-                $"weight stream v{header.Version}: SHA-256 mismatch: received payload {digest}, header says {header.Sha256}");
+        return new ReceivedWeights(first.Header.RunId, sink.Complete(), sink.Received, clock.Elapsed.TotalSeconds);
+    }
 
-        return new ReceivedWeights(first.Header.RunId, WeightSnapshot.FromParts(header, payload), received, clock.Elapsed.TotalSeconds);
+    /// <summary>
+    /// The Push endpoint's variant: chunks parsed by <see cref="ArrivedWeightChunk"/>'s marshaller, which writes payload
+    /// bytes into <paramref name="slot"/>'s sink straight from the request pipe once the header has been admitted.
+    /// </summary>
+    public static async Task<ReceivedWeights> ReceiveAsync(IAsyncStreamReader<ArrivedWeightChunk> stream, ArrivedWeightChunk.SinkSlot slot,
+        Action<string, WeightSnapshotHeader> admit, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        if (!await stream.MoveNext(cancellationToken))
+            throw new WeightTransferException(StatusCode.InvalidArgument, "weight stream is empty: expected a header chunk");
+        var first = stream.Current;
+        first.ThrowIfError();
+        if (first.Header is null)
+            throw new WeightTransferException(StatusCode.InvalidArgument, "weight stream: the first chunk carries no header");
+
+        var header = ReadHeader(first.Header, admit);
+        using var sink = new WeightPayloadSink(header);
+        sink.Append(first.Data.Span); // arrived before the sink existed
+        slot.Sink = sink;
+        try
+        {
+            while (await stream.MoveNext(cancellationToken))
+            {
+                var chunk = stream.Current;
+                chunk.ThrowIfError();
+                if (chunk.Header is not null)
+                    throw new WeightTransferException(StatusCode.InvalidArgument, $"weight stream v{header.Version}: a second header after {sink.Received} bytes");
+                sink.Append(chunk.Data.Span); // empty when the marshaller already put the bytes in the sink
+            }
+        }
+        finally { slot.Sink = null; }
+        return new ReceivedWeights(first.Header.RunId, sink.Complete(), sink.Received, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Parses and checks the stream's header (its own version agrees with the snapshot header's), then lets the holder admit it.</summary>
+    public static WeightSnapshotHeader ReadHeader(WeightHeader wire, Action<string, WeightSnapshotHeader> admit)
+    {
+        WeightSnapshotHeader header;
+        try { header = WeightSnapshotHeader.FromBytes(wire.SnapshotHeader.Span); }
+        catch (InvalidDataException e) { throw new WeightTransferException(StatusCode.InvalidArgument, e.Message); }
+        if (header.Version != wire.Version)
+            throw new WeightTransferException(StatusCode.InvalidArgument,
+                $"weight stream: header version {wire.Version} disagrees with snapshot header version {header.Version}");
+        if (header.TotalBytes > Array.MaxLength)
+            throw new WeightTransferException(StatusCode.InvalidArgument,
+                $"weight stream: total_bytes {header.TotalBytes} exceeds one array ({Array.MaxLength} bytes)");
+        admit(wire.RunId, header);
+        return header;
     }
 }

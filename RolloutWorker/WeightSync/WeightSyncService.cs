@@ -4,15 +4,20 @@ using Vrm.Protos.Weights;
 
 namespace Vrm.RolloutWorker.WeightSync;
 
-/// <summary>The worker's WeightSync endpoint: receives a pushed snapshot, verifies it and stages it for the next swap.</summary>
-public sealed class WeightSyncService(WorkerIdentity identity, PolicyHolder holder, ILogger<WeightSyncService> log) : Protos.Weights.WeightSync.WeightSyncBase
+/// <summary>
+/// The worker's WeightSync endpoint: receives a pushed snapshot, verifies it and stages it for the next swap.
+/// Bound through <see cref="WeightSyncBinding"/> (not the generated WeightSyncBase) so that Push reads its chunks with
+/// <see cref="ArrivedWeightChunk.Marshaller"/>.
+/// </summary>
+public sealed class WeightSyncService(WorkerIdentity identity, PolicyHolder holder, ILogger<WeightSyncService> log) : WeightSyncBinding
 {
-    public override async Task<PushReply> Push(IAsyncStreamReader<WeightChunk> requestStream, ServerCallContext context)
+    public override async Task<PushReply> Push(IAsyncStreamReader<ArrivedWeightChunk> requestStream, ServerCallContext context)
     {
         ReceivedWeights received;
+        using var slot = ArrivedWeightChunk.InstallSlot();
         try
         {
-            received = await WeightStreamReceiver.ReceiveAsync(requestStream, holder.Admit, context.CancellationToken);
+            received = await WeightStreamReceiver.ReceiveAsync(requestStream, slot, holder.Admit, context.CancellationToken);
             holder.Stage(received);
         }
         catch (WeightTransferException e)

@@ -188,9 +188,13 @@ public sealed class WeightSyncTests
         {
             using var publisher = new WeightPublisher(options: new WeightPublisherOptions { MaxAttempts = 1, ChunkBytes = chunkBytes, Transport = transport });
             var target = new WeightSyncTarget("w1", new Uri($"http://127.0.0.1:{WorkerGrpcHost.BoundPort(app)}"));
+            long directBefore = ArrivedWeightChunk.BytesIntoSinkTotal;
             var w = Assert.Single((await publisher.PushAsync(WeightSnapshot.FromParts(header, payload), "run-1", [target], CancellationToken.None)).Workers);
             Assert.True(w.Succeeded, w.Error);
             Assert.Equal(1, holder.StagedVersion);
+            // Every chunk after the header went from Kestrel's pipe straight into the snapshot array (no ByteString in between).
+            Assert.True(ArrivedWeightChunk.BytesIntoSinkTotal - directBefore >= payload.Length,
+                $"{ArrivedWeightChunk.BytesIntoSinkTotal - directBefore} of {payload.Length} bytes parsed straight into the snapshot array");
 
             // The same bytes with one flipped after capture: the worker's digest refuses them (the header still names the old SHA-256).
             payload[payload.Length - 5] ^= 1;
