@@ -16,7 +16,8 @@ namespace Vrm.Cli.Commands;
 /// <c>vrm bench weight-push</c>: pushes a synthetic snapshot (default 1 GiB) over gRPC WeightSync to 1, 2 and 4 worker
 /// endpoints (real Kestrel servers on loopback, in this process) and compares with raw TCP loopback throughput of the
 /// same bytes measured in the same run. Receivers do the full worker path: copy into one array, incremental SHA-256,
-/// stage. Writes artifacts/bench/cluster-weight-push.json.
+/// stage. After an unmeasured warm-up, raw TCP and each 1-worker push configuration (--transports × --chunk-kib)
+/// alternate within every repeat, so load from a neighbour hits them alike. Writes artifacts/bench/cluster-weight-push.json.
 /// </summary>
 public static class BenchWeightPushCommand
 {
@@ -29,12 +30,13 @@ public static class BenchWeightPushCommand
         Description = "comma-separated push transports to compare with 1 worker: large-frames (WeightPushConnection), grpc-client (Grpc.Net.Client)",
         DefaultValueFactory = _ => "large-frames,grpc-client",
     };
+    private static readonly Option<bool> Pull = new("--pull") { Description = "also measure workers pulling from the learner's WeightSource", DefaultValueFactory = _ => true };
     private static readonly Option<string> Out = new("--out") { Description = "JSON output", DefaultValueFactory = _ => "artifacts/bench/cluster-weight-push.json" };
 
     public static Command Create()
     {
         var cmd = new Command("weight-push", "Weight push over gRPC to 1/2/4 loopback workers vs raw TCP loopback throughput");
-        foreach (var o in new Option[] { SizeMib, WorkerCounts, ChunkKib, Repeats, Transports, Out }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { SizeMib, WorkerCounts, ChunkKib, Repeats, Transports, Pull, Out }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             int[] counts, chunks;
@@ -56,7 +58,7 @@ public static class BenchWeightPushCommand
                 if (pr.GetValue(Repeats) < 1) throw new ArgumentException("--repeats: at least 1");
             }
             catch (ArgumentException e) { await Console.Error.WriteLineAsync($"vrm bench weight-push: {e.Message}"); return 2; }
-            return await RunAsync(pr.GetValue(SizeMib), counts, chunks, transports, pr.GetValue(Repeats), pr.GetValue(Out)!, ct);
+            return await RunAsync(pr.GetValue(SizeMib), counts, chunks, transports, pr.GetValue(Repeats), pr.GetValue(Pull), pr.GetValue(Out)!, ct);
         });
         return cmd;
     }
@@ -68,7 +70,7 @@ public static class BenchWeightPushCommand
     private sealed record Measurement(string Transport, int Workers, int ChunkKib, double[] Seconds, double BestSeconds, double MiBPerSecondPerWorker, double AggregateMiBPerSecond);
 
     private static async Task<int> RunAsync(int sizeMib, int[] workerCounts, int[] chunkKibs, WeightPushTransport[] transports, int repeats,
-        string outPath, CancellationToken ct)
+        bool pull, string outPath, CancellationToken ct)
     {
         long bytes = (long)sizeMib << 20;
         AnsiConsole.MarkupLine($"[grey]synthetic snapshot: {sizeMib} MiB; receivers in this process (Kestrel on 127.0.0.1); {Environment.ProcessorCount} cores shared by sender and receivers[/]");
@@ -143,7 +145,7 @@ public static class BenchWeightPushCommand
             var pullers = Enumerable.Range(0, maxWorkers).Select(_ => new Vrm.RolloutWorker.WeightSync.WeightPuller(WeightSourceHost.LoopbackAddress(learner))).ToArray();
             try
             {
-                foreach (int w in workerCounts)
+                foreach (int w in pull ? workerCounts : [])
                 {
                     var seconds = new List<double>();
                     for (int r = 0; r < repeats; r++)
