@@ -41,11 +41,12 @@ public static class TrainingCommands
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => new SftOptions().LearningRate };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 1UL };
         var limit = new Option<int?>("--limit") { Description = "Use at most this many training examples (a deliberately small SFT set leaves room for GRPO)" };
-        var cmd = new Command("sft", "Stage 2: supervised fine-tuning of projector + LM on reasoning traces (vision encoder frozen)");
-        foreach (var o in new Option[] { data, init, outDir, tasks, steps, batch, lr, seed, limit }) cmd.Options.Add(o);
+        var trainVision = new Option<bool>("--train-vision") { Description = "Also train the vision encoder (default: frozen, as in LLaVA stage 2)" };
+        var cmd = new Command("sft", "Stage 2: supervised fine-tuning of projector + LM on reasoning traces (vision encoder frozen unless --train-vision)");
+        foreach (var o in new Option[] { data, init, outDir, tasks, steps, batch, lr, seed, limit, trainVision }) cmd.Options.Add(o);
         cmd.SetAction((ParseResult pr) => Guard("sft", () =>
         {
-            var options = new SftOptions { Steps = pr.GetValue(steps), BatchSize = pr.GetValue(batch), LearningRate = pr.GetValue(lr), Seed = pr.GetValue(seed) };
+            var options = new SftOptions { Steps = pr.GetValue(steps), BatchSize = pr.GetValue(batch), LearningRate = pr.GetValue(lr), Seed = pr.GetValue(seed), TrainVision = pr.GetValue(trainVision) };
             var t = pr.GetValue(tasks);
             SftStage.Run(pr.GetValue(data)!, pr.GetValue(init)!, pr.GetValue(outDir)!, options, Console.WriteLine, t is { Length: > 0 } ? t : null, pr.GetValue(limit));
         }));

@@ -52,7 +52,7 @@ public sealed class GrpoTrainer : IDisposable
         Options = options;
         TotalSteps = totalSteps;
         Seed = seed;
-        policy.FreezeVision();
+        if (!options.TrainVision) policy.FreezeVision();
         Optimizer = new AdamW(policy.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), options.WeightDecay);
         Cursor = new SeededShuffle(data.Count, seed);
     }

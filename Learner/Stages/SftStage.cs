@@ -15,7 +15,7 @@ public static class SftStage
         var (model, tokenizer) = PolicyFactory.Load(initCheckpoint);
         using var _ = model;
         using var train = ExampleSet.Load(dataPath, "train", tasks, model.Config.Vision, tokenizer, PromptTemplate.Default, trainLimit);
-        log($"sft: {train.Count} examples ({string.Join(", ", train.Examples.GroupBy(e => e.Task).Select(g => $"{g.Key} {g.Count()}"))}); {options.Steps} steps of {options.BatchSize}, encoder frozen");
+        log($"sft: {train.Count} examples ({string.Join(", ", train.Examples.GroupBy(e => e.Task).Select(g => $"{g.Key} {g.Count()}"))}); {options.Steps} steps of {options.BatchSize}, encoder {(options.TrainVision ? "trained" : "frozen")}");
         var trainer = new SftTrainer(model, train, tokenizer, options);
         var progress = new StageProgress("sft", options.Steps, log);
         double emaLoss = double.NaN, emaAcc = double.NaN;

@@ -11,6 +11,9 @@ public sealed record SftOptions
     public LrScheduleKind Schedule { get; init; } = LrScheduleKind.Cosine;
     public double MaxGradNorm { get; init; } = 1.0;
     public ulong Seed { get; init; } = 1;
+    /// <summary>Also train the vision encoder (default false: LLaVA stage 2 and DESIGN keep it frozen). An experiment
+    /// switch: with the encoder frozen, counting is bound by what the contrastive features carry.</summary>
+    public bool TrainVision { get; init; }
 
     public void Validate()
     {

@@ -31,7 +31,7 @@ public sealed class SftTrainer
         _options = options;
         // The SFT target is the reasoning trace when the dataset has one, else the bare solution.
         _targets = data.Examples.Select(e => tokenizer.Encode(e.Reasoning ?? e.Solution)).ToArray();
-        model.FreezeVision();
+        if (!options.TrainVision) model.FreezeVision();
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
         _optimizer = optim.AdamW(trainable, options.LearningRate, weight_decay: options.WeightDecay);
         _schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, options.Steps, options.Schedule);
