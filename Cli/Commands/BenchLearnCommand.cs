@@ -66,8 +66,7 @@ public static class BenchLearnCommand
             Console.WriteLine($"test count gain: mean {gains.Average():+0.0;-0.0} (min {gains.Min():+0.0;-0.0}, max {gains.Max():+0.0;-0.0}) points; " +
                               $"ood: mean {oodGains.Average():+0.0;-0.0} (min {oodGains.Min():+0.0;-0.0}, max {oodGains.Max():+0.0;-0.0})");
             foreach (var (dir, b) in baselines)
-                Console.WriteLine($"constant-answer baseline ({Path.GetFileName(dir)}): always \"{b.Answer}\" (the most common train answer, {b.TrainShare:P1} of train) scores " +
-                                  string.Join(", ", b.AccuracyBySplit.Select(kv => $"{kv.Key} {kv.Value:P1}")));
+                Console.WriteLine($"constant-answer baseline ({Path.GetFileName(dir)}): {b.Describe()}");
             Console.WriteLine($"bar: gain ≥ 15 on every seed {(gainOk ? "yes" : "NO")}, format ≥ 0.95 {(formatOk ? "yes" : "NO")}, GRPO ≤ 20 min {(timeOk ? "yes" : "NO")}");
             var path = pr.GetValue(outPath)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

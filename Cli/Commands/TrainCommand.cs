@@ -88,8 +88,7 @@ public static class TrainCommand
         var overhead = OrchestrationOverhead.Of(grpoClock.Elapsed, ModelComputeClock.Busy - busyBefore, clock.Elapsed, prepared);
         EvalTable.Print(result.After, result.Before, "before (SFT) / after (GRPO), greedy");
         var constant = ConstantAnswerBaseline.Measure(r.DataDir, r.GrpoTasks, r.EvalLimit);
-        Console.WriteLine($"for reference: answering \"{constant.Answer}\" to everything (the most common train answer) scores " +
-                          string.Join(", ", constant.AccuracyBySplit.Select(kv => $"{kv.Key} {kv.Value:P1}")));
+        Console.WriteLine($"for reference: {constant.Describe()}");
         Console.WriteLine(overhead.Describe());
         overhead.Write(Path.Combine(runDir, OrchestrationOverhead.FileName));
         Console.WriteLine($"run folder: {Path.GetFullPath(runDir)} (metrics.jsonl, checkpoints/, report.html) — total {clock.Elapsed:m\\:ss}");

@@ -22,4 +22,9 @@ public sealed record ConstantAnswerBaseline(string Answer, double TrainShare, IR
         }
         return new ConstantAnswerBaseline(top.Key, top.Count() / (double)train.Count, accuracy);
     }
+
+    /// <summary>One line for a console: the answer, its share of train, and its accuracy per held-out split.</summary>
+    public string Describe() =>
+        $"answering \"{Answer}\" to everything (the most common train answer, {TrainShare:P1} of train) scores " +
+        string.Join(", ", AccuracyBySplit.Select(kv => $"{kv.Key} {kv.Value:P1}"));
 }
