@@ -68,7 +68,7 @@ public static unsafe class DecodeAttentionKernel
                 MaxNew = (int)cache.MaxNew, Index = (int)index,
             };
             int blocks = (int)cache.Prompts * heads;
-            int workers = Math.Min(Math.Min(torch.get_num_threads(), Environment.ProcessorCount), blocks);
+            int workers = Math.Min(Math.Min(MaxWorkers, Environment.ProcessorCount), blocks);
             // Worker threads are fine: this touches no torch state, and the calling (torch) thread waits here.
             if (workers <= 1)
                 for (int b = 0; b < blocks; b++) job.Block(b);
@@ -79,6 +79,13 @@ public static unsafe class DecodeAttentionKernel
         GC.KeepAlive(prefixMask);
         return output;
     }
+
+    /// <summary>The kernel's worker threads: 1 unless VRM_DECODE_ATTENTION_THREADS says otherwise. Measured on a quiet
+    /// machine, one binary, vrm bench policy three times each way: 1 worker decoded at 7.1 / 6.8 / 7.1 ms per step (sampling
+    /// ratio 0.18 / 0.21 / 0.22), 2 workers at 7.2 / 8.7 / 12.8 ms (0.17 / 0.16 / 0.14) — libtorch's OpenMP threads spin
+    /// for a while after each parallel op, and a second kernel worker only competes with them on 2 cores.</summary>
+    public static int MaxWorkers { get; set; } =
+        int.TryParse(Environment.GetEnvironmentVariable("VRM_DECODE_ATTENTION_THREADS"), out var n) && n > 0 ? n : 1;
 
     // TorchSharp exposes no public data pointer (TensorAccessor keeps it private); LibTorchSharp's own export is
     // at::Tensor::data_ptr(), i.e. the first element of the view, storage offset included.
