@@ -18,7 +18,10 @@ public class MemoryFlatTests
         var prompts = TinyModel.Prompts(2);
         long rss20 = 0, rss200 = 0;
         var sw = Stopwatch.StartNew();
-        for (int step = 1; step <= 200; step++)
+        // Steps -59..0 warm up, uncounted. Measured alone on a quiet machine, RSS rose 240 → 250–268 MB between steps 20
+        // and 80 (JIT tiering, allocator arenas) and then stayed within 0.3 MB up to step 800: a one-off warm-up, not a
+        // per-step leak. Counted from step 20, that warm-up failed the 10 % bar whenever this test ran with nothing beside it.
+        for (int step = -59; step <= 200; step++)
         {
             using (var scope = NewDisposeScope())
             {
