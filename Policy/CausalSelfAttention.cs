@@ -42,11 +42,11 @@ public sealed class CausalSelfAttention : nn.Module
     public Tensor Forward(Tensor x, Rotary rotary, Tensor? mask, KvCache? cache, int layer, long start)
     {
         long b = x.shape[0], t = x.shape[1];
+        if (cache is not null && start > 0 && (t != 1 || start < cache.PrefixLen))
+            throw new InvalidOperationException($"a cached decode step takes one token at a position >= the prefix length {cache.PrefixLen} (got {t} at {start})");
         using var proj = qkv.forward(x);                                    // [B, T, 3D]
         if (cache is not null && start > 0 && FusedCpuDecode && DecodeAttentionKernel.Supports(proj))
         {
-            if (t != 1 || start < cache.PrefixLen)
-                throw new InvalidOperationException($"a cached decode step takes one token at a position >= the prefix length {cache.PrefixLen} (got {t} at {start})");
             // Rotary, the cache write and attention in one C# pass (DecodeAttentionKernel: the torch calls cost more than their arithmetic here).
             using var fused = DecodeAttentionKernel.Step(proj, rotary, cache, layer, start, mask, _heads, _headDim); // [NG, 1, D]
             return @out.forward(fused);
@@ -56,8 +56,6 @@ public sealed class CausalSelfAttention : nn.Module
         using var q = rot.select(2, 0).transpose(1, 2);                    // [B, H, T, hd]
         if (cache is not null && start > 0)
         {
-            if (t != 1 || start < cache.PrefixLen)
-                throw new InvalidOperationException($"a cached decode step takes one token at a position >= the prefix length {cache.PrefixLen} (got {t} at {start})");
             using (var kv = rot.narrow(2, 1, 2).permute(2, 0, 3, 1, 4))        // [2, NG, H, 1, hd]
                 cache.WriteGenerated(layer, kv, start - cache.PrefixLen);
             return @out.forward(DecodeAttention(q, cache, layer, start - cache.PrefixLen + 1, mask)); // [NG, 1, D]

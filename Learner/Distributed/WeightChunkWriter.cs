@@ -15,14 +15,21 @@ public static class WeightChunkWriter
     /// <summary>1 MiB: measured fastest on loopback among 256 KiB–8 MiB (vrm bench weight-push --chunk-mib).</summary>
     public const int DefaultChunkBytes = 1 << 20;
 
-    public static async Task WriteAsync(IAsyncStreamWriter<WeightChunk> writer, WeightSnapshot snapshot, string runId,
+    public static Task WriteAsync(IAsyncStreamWriter<WeightChunk> writer, WeightSnapshot snapshot, string runId,
         int chunkBytes = DefaultChunkBytes, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
+        return WriteAsync(writer, HeaderOf(snapshot, runId), Slices(snapshot.Payload, chunkBytes), cancellationToken);
+    }
+
+    /// <summary>The header chunk, then one data chunk per slice (the publisher passes spoiled slices for fault injection).</summary>
+    public static async Task WriteAsync(IAsyncStreamWriter<WeightChunk> writer, WeightHeader header, IEnumerable<ReadOnlyMemory<byte>> slices,
+        CancellationToken cancellationToken = default)
+    {
         // Let the transport batch chunks instead of flushing after each one.
         writer.WriteOptions = new WriteOptions(WriteFlags.BufferHint);
-        await writer.WriteAsync(new WeightChunk { Header = HeaderOf(snapshot, runId) }, cancellationToken);
-        foreach (var slice in Slices(snapshot.Payload, chunkBytes))
+        await writer.WriteAsync(new WeightChunk { Header = header }, cancellationToken);
+        foreach (var slice in slices)
             await writer.WriteAsync(new WeightChunk { Data = UnsafeByteOperations.UnsafeWrap(slice) }, cancellationToken);
     }
 

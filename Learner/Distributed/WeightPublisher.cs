@@ -114,10 +114,7 @@ public sealed class WeightPublisher : IDisposable
         using var call = client.Push(deadline: deadline, cancellationToken: cancellationToken);
         try
         {
-            call.RequestStream.WriteOptions = new WriteOptions(WriteFlags.BufferHint); // let the transport batch chunks
-            await call.RequestStream.WriteAsync(new WeightChunk { Header = header }, cancellationToken);
-            foreach (var slice in slices)
-                await call.RequestStream.WriteAsync(new WeightChunk { Data = UnsafeByteOperations.UnsafeWrap(slice) }, cancellationToken);
+            await WeightChunkWriter.WriteAsync(call.RequestStream, header, slices, cancellationToken);
             await call.RequestStream.CompleteAsync();
         }
         catch (Exception e) when (e is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
