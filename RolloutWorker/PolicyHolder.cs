@@ -34,6 +34,11 @@ public sealed class PolicyHolder
     }
 
     public string RunId { get; }
+    /// <summary>
+    /// Receive arrays for pushed and pulled payloads: a staged snapshot's array goes back here once it has been
+    /// applied (its bytes are in the model's tensors then), dropped or replaced, so the next version reuses it.
+    /// </summary>
+    public WeightReceiveBuffers ReceiveBuffers { get; } = new();
     /// <summary>Touch only on the worker's torch thread.</summary>
     public VrmModel? Model { get; }
     public long Version { get { lock (_gate) return _version; } }
@@ -99,14 +104,25 @@ public sealed class PolicyHolder
     {
         Admit(received.RunId, received.Snapshot.Header);
         TaskCompletionSource changed;
+        WeightSnapshot? replaced;
         lock (_gate)
         {
-            CheckNewer(received.Snapshot.Epoch, received.Snapshot.Version);
+            try { CheckNewer(received.Snapshot.Epoch, received.Snapshot.Version); }
+            catch (WeightTransferException) { Recycle(received.Snapshot); throw; } // lost a race to a newer version
+            replaced = _staged;
             _staged = received.Snapshot;
             changed = _changed;
             _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
+        if (replaced is not null) Recycle(replaced);
         changed.TrySetResult();
+    }
+
+    // Only arrays the pool rented out are taken back (a snapshot staged from elsewhere keeps its array).
+    private void Recycle(WeightSnapshot done)
+    {
+        if (System.Runtime.InteropServices.MemoryMarshal.TryGetArray(done.Payload, out var segment) && segment.Array is { } array)
+            ReceiveBuffers.Return(array);
     }
 
     /// <summary>
@@ -118,8 +134,12 @@ public sealed class PolicyHolder
         WeightSnapshot? staged;
         lock (_gate) { staged = _staged; _staged = null; }
         if (staged is null) return Version;
-        Model?.eval();
-        if (Model is not null) staged.ApplyTo(Model);
+        try
+        {
+            Model?.eval();
+            if (Model is not null) staged.ApplyTo(Model);
+        }
+        finally { Recycle(staged); } // applied (copied into the tensors) or refused: the array is free either way
         TaskCompletionSource changed;
         lock (_gate)
         {

@@ -38,7 +38,7 @@ public sealed class WeightPuller : IDisposable
         ReceivedWeights received;
         try
         {
-            received = await WeightStreamReceiver.ReceiveAsync(call.ResponseStream, holder.Admit, cancellationToken);
+            received = await WeightStreamReceiver.ReceiveAsync(call.ResponseStream, holder.Admit, cancellationToken, holder.ReceiveBuffers);
         }
         catch (WeightTransferException e) when (e.Status == StatusCode.FailedPrecondition && e.Message.StartsWith("older version", StringComparison.Ordinal))
         {

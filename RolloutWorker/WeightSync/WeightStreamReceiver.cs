@@ -7,15 +7,16 @@ namespace Vrm.RolloutWorker.WeightSync;
 
 /// <summary>
 /// Reads one snapshot from a stream of <see cref="WeightChunk"/>s (a Push from the learner or a Pull answer):
-/// header first, then payload chunks copied straight into one array while the SHA-256 is computed incrementally,
-/// so verification costs no second pass over the bytes. Anything wrong throws <see cref="WeightTransferException"/>
+/// header first, then payload chunks copied straight into one array while the SHA-256 runs incrementally right
+/// behind them on its own thread (<see cref="WeightPayloadSink"/>), so verification costs no serial pass over the bytes. Anything wrong throws <see cref="WeightTransferException"/>
 /// naming it; nothing is staged unless the whole payload arrived and its digest matches.
 /// </summary>
 public static class WeightStreamReceiver
 {
     /// <param name="admit">Checks the header (run, version, layout) before any payload is read; throws to refuse early.</param>
+    /// <param name="buffers">Where the payload array comes from (the holder's, reused between versions); null: a fresh array.</param>
     public static async Task<ReceivedWeights> ReceiveAsync(IAsyncStreamReader<WeightChunk> stream,
-        Action<string, WeightSnapshotHeader> admit, CancellationToken cancellationToken)
+        Action<string, WeightSnapshotHeader> admit, CancellationToken cancellationToken, WeightReceiveBuffers? buffers = null)
     {
         var clock = Stopwatch.StartNew();
         if (!await stream.MoveNext(cancellationToken))
@@ -25,7 +26,7 @@ public static class WeightStreamReceiver
             throw new WeightTransferException(StatusCode.InvalidArgument, "weight stream: the first chunk carries no header");
 
         var header = ReadHeader(first.Header, admit);
-        using var sink = new WeightPayloadSink(header);
+        using var sink = new WeightPayloadSink(header, buffers);
         sink.Append(first.Data.Span);
         while (await stream.MoveNext(cancellationToken))
         {
@@ -42,7 +43,7 @@ public static class WeightStreamReceiver
     /// bytes into <paramref name="slot"/>'s sink straight from the request pipe once the header has been admitted.
     /// </summary>
     public static async Task<ReceivedWeights> ReceiveAsync(IAsyncStreamReader<ArrivedWeightChunk> stream, ArrivedWeightChunk.SinkSlot slot,
-        Action<string, WeightSnapshotHeader> admit, CancellationToken cancellationToken)
+        Action<string, WeightSnapshotHeader> admit, CancellationToken cancellationToken, WeightReceiveBuffers? buffers = null)
     {
         var clock = Stopwatch.StartNew();
         if (!await stream.MoveNext(cancellationToken))
@@ -53,7 +54,7 @@ public static class WeightStreamReceiver
             throw new WeightTransferException(StatusCode.InvalidArgument, "weight stream: the first chunk carries no header");
 
         var header = ReadHeader(first.Header, admit);
-        using var sink = new WeightPayloadSink(header);
+        using var sink = new WeightPayloadSink(header, buffers);
         sink.Append(first.Data.Span); // arrived before the sink existed
         slot.Sink = sink;
         try

@@ -17,7 +17,7 @@ public sealed class WeightSyncService(WorkerIdentity identity, PolicyHolder hold
         using var slot = ArrivedWeightChunk.InstallSlot();
         try
         {
-            received = await WeightStreamReceiver.ReceiveAsync(requestStream, slot, holder.Admit, context.CancellationToken);
+            received = await WeightStreamReceiver.ReceiveAsync(requestStream, slot, holder.Admit, context.CancellationToken, holder.ReceiveBuffers);
             holder.Stage(received);
         }
         catch (WeightTransferException e)
