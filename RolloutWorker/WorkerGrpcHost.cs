@@ -13,7 +13,8 @@ namespace Vrm.RolloutWorker;
 
 /// <summary>
 /// The worker's gRPC endpoint: WeightSync (the learner pushes here) + the standard gRPC health service, on one
-/// HTTP/2-only cleartext Kestrel endpoint (Http1AndHttp2 without TLS falls back to HTTP/1.1, FINDINGS.md).
+/// HTTP/2-only cleartext Kestrel endpoint (Http1AndHttp2 without TLS falls back to HTTP/1.1, FINDINGS.md). A learner's
+/// push that announces the bulk path is served by <see cref="BulkPushConnection"/> on the same port (same wire format).
 /// </summary>
 public static class WorkerGrpcHost
 {
@@ -40,7 +41,13 @@ public static class WorkerGrpcHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            void Http2Only(ListenOptions listen) => listen.Protocols = HttpProtocols.Http2;
+            void Http2Only(ListenOptions listen)
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                // A learner's bulk push (announced in its SETTINGS) is served off the transport pipe; all else goes to Kestrel's HTTP/2.
+                listen.Use(next => BulkPushConnection.Middleware(next, identity, holder,
+                    () => kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<BulkPushConnection>()));
+            }
             if (loopbackOnly) kestrel.Listen(IPAddress.Loopback, port, Http2Only);
             else kestrel.ListenAnyIP(port, Http2Only);
             ConfigureForBulkStreams(kestrel);

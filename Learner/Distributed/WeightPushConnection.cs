@@ -25,6 +25,13 @@ namespace Vrm.Learner.Distributed;
 public sealed class WeightPushConnection : IAsyncDisposable
 {
     private static readonly string PushPath = $"/{WeightSync.Descriptor.FullName}/Push";
+    /// <summary>
+    /// Private SETTINGS id announcing "one WeightSync.Push for the worker's bulk path" (the worker's
+    /// Vrm.RolloutWorker.WeightSync.BulkPushConnection.SettingId: the two projects do not reference each other; a test checks they agree).
+    /// A worker with the bulk path parses this push's DATA frames off its transport pipe and copies the payload once;
+    /// any other gRPC server ignores the setting and serves the same call.
+    /// </summary>
+    public const ushort BulkPushSettingId = 0xF0B1;
     private const int StreamId = 1; // the only stream this connection opens
     private const int DefaultWindow = 65_535, DefaultMaxFrame = 16_384;
 
@@ -109,13 +116,15 @@ public sealed class WeightPushConnection : IAsyncDisposable
     private async Task SendPrefaceAsync(CancellationToken ct)
     {
         var preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
-        var buffer = new byte[preface.Length + 9 + 2 * 6];
+        var buffer = new byte[preface.Length + 9 + 3 * 6];
         preface.CopyTo(buffer);
         int at = preface.Length;
-        WriteFrameHeader(buffer.AsSpan(at), 2 * 6, FrameType.Settings, Flags.None, 0);
+        WriteFrameHeader(buffer.AsSpan(at), 3 * 6, FrameType.Settings, Flags.None, 0);
         at += 9;
         WriteSetting(buffer.AsSpan(at), 2, 0); // SETTINGS_ENABLE_PUSH = 0
         WriteSetting(buffer.AsSpan(at + 6), 5, DefaultMaxFrame); // SETTINGS_MAX_FRAME_SIZE: the reply is tiny
+        // Asks the worker for its bulk path (ignored as an unknown setting by any other HTTP/2 server, RFC 9113 §6.5.2).
+        WriteSetting(buffer.AsSpan(at + 12), BulkPushSettingId, 1);
         await SendAsync([new ArraySegment<byte>(buffer)], ct);
     }
 

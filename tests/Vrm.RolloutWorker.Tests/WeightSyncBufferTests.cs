@@ -146,3 +146,53 @@ public sealed class WeightSyncBufferTests
         Assert.Equal(1, pool.SpareCount);
     }
 }
+
+/// <summary>The worker's bulk push path (<see cref="BulkPushConnection"/>) beside Kestrel's HTTP/2 on one port.</summary>
+public sealed class WeightSyncBulkPathTests
+{
+    [Fact]
+    public void Learner_and_worker_agree_on_the_private_setting() =>
+        Assert.Equal(BulkPushConnection.SettingId, WeightPushConnection.BulkPushSettingId);
+
+    [Fact]
+    public async Task Bulk_and_stock_clients_share_the_port_and_the_bulk_path_refuses_with_named_statuses()
+    {
+        await using var worker = await WorkerEndpoint.StartAsync();
+        var target = new WeightSyncTarget("w1", worker.Address);
+        using var b = TinyPolicy.Create(seed: 2);
+        var v1 = WeightSnapshot.Capture(b, 1);
+
+        // Bulk path: a push for another run is refused at its header with the holder's named status.
+        long before = BulkPushConnection.BytesReceivedTotal;
+        using var bulk = new WeightPublisher(options: new WeightPublisherOptions { MaxAttempts = 1, ChunkBytes = 4096 });
+        var wrongRun = Assert.Single((await bulk.PushAsync(v1, "run-other", [target], CancellationToken.None)).Workers);
+        Assert.False(wrongRun.Succeeded);
+        Assert.StartsWith("FailedPrecondition:", wrongRun.Error);
+        Assert.Contains("run-other", wrongRun.Error);
+
+        // Truncated on the bulk path: refused, nothing staged.
+        using (var truncating = new WeightPublisher(options: new WeightPublisherOptions
+               { MaxAttempts = 1, ChunkBytes = 4096, InjectFault = new WeightPushFault(WeightPushFaultKind.Truncate) }))
+        {
+            var cut = Assert.Single((await truncating.PushAsync(v1, "run-1", [target], CancellationToken.None)).Workers);
+            Assert.False(cut.Succeeded);
+            Assert.StartsWith("InvalidArgument:", cut.Error);
+            Assert.Contains("truncated", cut.Error);
+        }
+        Assert.Equal(PolicyHolder.NoVersion, worker.Holder.StagedVersion);
+
+        var ok = Assert.Single((await bulk.PushAsync(v1, "run-1", [target], CancellationToken.None)).Workers);
+        Assert.True(ok.Succeeded, ok.Error);
+        Assert.True(BulkPushConnection.BytesReceivedTotal - before >= v1.Payload.Length);
+        Assert.Equal(1, worker.Holder.SwapStaged());
+
+        // The stock gRPC client on the same port: GetVersion and a v2 push through Kestrel's HTTP/2 (no bulk setting).
+        using var stock = new WeightPublisher(options: new WeightPublisherOptions { MaxAttempts = 1, ChunkBytes = 4096, Transport = WeightPushTransport.GrpcClient });
+        var v2 = Assert.Single((await stock.PushAsync(WeightSnapshot.Capture(b, 2), "run-1", [target], CancellationToken.None)).Workers);
+        Assert.True(v2.Succeeded, v2.Error);
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(worker.Address);
+        var version = await new Protos.Weights.WeightSync.WeightSyncClient(channel).GetVersionAsync(new Protos.Weights.GetVersionRequest());
+        Assert.Equal(1, version.Version);
+        Assert.Equal(2, version.StagedVersion);
+    }
+}
