@@ -20,7 +20,7 @@ public static class BenchClusterCommand
     // --- control-plane options ---
     private static readonly Option<int> Workers = new("--workers") { Description = "simulated rollout workers", DefaultValueFactory = _ => 256 };
     private static readonly Option<int> Steps = new("--steps") { Description = "GRPO steps the simulated learner runs (measured)", DefaultValueFactory = _ => 20 };
-    private static readonly Option<int> WarmupSteps = new("--warmup-steps") { Description = "untimed steps first (JIT tiering: a fresh process runs ~3× slower for its first seconds)", DefaultValueFactory = _ => 4 };
+    private static readonly Option<int> WarmupSteps = new("--warmup-steps") { Description = "untimed steps first (JIT tiering: a fresh process runs 2–3× slower for its first ~10 s)", DefaultValueFactory = _ => 40 };
     private static readonly Option<int> PromptsPerStep = new("--prompts-per-step") { Description = "prompts B per step", DefaultValueFactory = _ => 1024 };
     private static readonly Option<int> GroupSize = new("--group-size") { Description = "completions G per prompt", DefaultValueFactory = _ => 8 };
     private static readonly Option<int> PerAssignment = new("--prompts-per-assignment") { Description = "prompts per assignment (1 = one assignment per group)", DefaultValueFactory = _ => 1 };
@@ -86,6 +86,8 @@ public static class BenchClusterCommand
         table.AddRow("lease calls / no-work polls", $"{r.LeaseCalls} / {r.NoWorkPolls}", "");
         table.AddRow("version pulls / expired leases", $"{r.WeightPulls} / {r.LeasesExpired}", "");
         table.AddRow("scheduler busy lease / complete, journal wall (ms)", $"{r.SchedulerLeaseBusyMs:F0} / {r.SchedulerCompleteBusyMs:F0} / {r.SchedulerStorageWriteMs:F0} ({r.StorageWrites} writes in {r.JournalPasses} group commits)", "");
+        table.AddRow("journal: longest pass (ms) / segments cleared", $"{r.LongestJournalPassMs:F1} / {r.SegmentsCleared}", "");
+        table.AddRow("GCs (gen2) / GC pause / JIT in measured window (ms)", $"{r.GcCollections} ({r.Gen2Collections}) / {r.GcPauseMs:F0} / {r.JitMs:F0}", "");
         table.AddRow("process CPU per assignment (ms)", $"{r.CpuMillisecondsPerAssignment:F3}", "");
         table.AddRow("CPU-bound rate on all cores (assignments/s)", $"{r.CpuBoundAssignmentsPerSecond:F0}", "");
         table.AddRow("abandoned (poison) assignments", $"{r.AssignmentsAbandoned}", "");

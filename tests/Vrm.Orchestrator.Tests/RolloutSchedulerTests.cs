@@ -246,6 +246,46 @@ public class RolloutSchedulerTests(EmbeddedSilo silo)
     }
 
     [Fact]
+    public async Task Segments_of_two_steps_written_in_one_pass_replay_and_an_acknowledged_steps_segments_are_cleared()
+    {
+        var s = NewScheduler();
+        await s.Configure(new SchedulerSettings(1, TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(5)));
+        await s.EnqueueStep(Groups.Step(0, prompts: 2));
+        await s.EnqueueStep(Groups.Step(1, prompts: 2));
+        var a0 = await LeaseOne(s, "w1");
+        var a1 = await LeaseOne(s, "w2");
+        var b0 = await LeaseOne(s, "w3");
+        var b1 = await LeaseOne(s, "w4");
+        Assert.Equal([0L, 0L, 1L, 1L], new[] { a0, a1, b0, b1 }.Select(a => a.Step));
+        // Completions of both steps in flight together: one journal pass writes a segment per step, side by side.
+        var acks = await Task.WhenAll(
+            s.Complete(a0.AssignmentId, "w1", Groups.For(a0, "w1", 0)),
+            s.Complete(b0.AssignmentId, "w3", Groups.For(b0, "w3", 0)),
+            s.Complete(a1.AssignmentId, "w2", Groups.For(a1, "w2", 0)));
+        Assert.All(acks, ack => Assert.Equal(CompletionOutcome.Accepted, ack.Outcome));
+        Assert.Equal(TakeStepOutcome.Ready, (await s.TakeCompletedStep(0)).Outcome);
+        await s.AcknowledgeStep(0);
+
+        // Step 0's segments are garbage now; they are cleared beside later passes, not inside the acknowledgement.
+        SchedulerStats stats = await s.GetStats();
+        for (var i = 0; i < 100 && stats.SegmentsCleared == 0; i++) { await Task.Delay(50); stats = await s.GetStats(); }
+        Assert.True(stats.SegmentsCleared > 0, "the acknowledged step's segments were never cleared");
+        Assert.True(stats.LongestJournalPassMilliseconds > 0);
+
+        await silo.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await Task.Delay(200);
+        stats = await s.GetStats();
+        Assert.Equal(0, stats.CompletionsAccepted); // a fresh activation …
+        Assert.Equal(1, stats.LeasedAssignments);   // … with b1's lease replayed from step 1's segment
+        Assert.Equal(TakeStepOutcome.AlreadyAcknowledged, (await s.TakeCompletedStep(0)).Outcome);
+        Assert.Equal(CompletionOutcome.Duplicate, (await s.Complete(b0.AssignmentId, "w3", Groups.For(b0, "w3", 0))).Outcome);
+        Assert.Equal(CompletionOutcome.Accepted, (await s.Complete(b1.AssignmentId, "w4", Groups.For(b1, "w4", 0))).Outcome);
+        var taken = await s.TakeCompletedStep(1);
+        Assert.Equal(TakeStepOutcome.Ready, taken.Outcome);
+        Assert.Equal([1000, 1001], taken.Groups.Select(g => g.PromptIndex).Order());
+    }
+
+    [Fact]
     public async Task A_poison_assignment_is_abandoned_after_max_lease_expiries_and_reported_with_its_step()
     {
         var s = NewScheduler();

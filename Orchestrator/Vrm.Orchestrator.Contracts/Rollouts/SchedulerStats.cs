@@ -4,7 +4,8 @@ namespace Vrm.Orchestrator.Contracts.Rollouts;
 /// Counters since activation start (in-memory; others export them as vrm_* metrics). Lease/complete
 /// busy milliseconds are the grain's own CPU time on those calls; StorageWriteMilliseconds is the wall
 /// time of journal passes, which run beside the calls, not in their way. JournalPasses: group commits
-/// (each covers every event recorded since the previous one; StorageWrites counts the writes inside).
+/// (each covers every event recorded since the previous one; StorageWrites counts the writes inside;
+/// SegmentsCleared, the garbage collection of acknowledged steps' segments, runs outside the passes).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record SchedulerStats(
@@ -22,4 +23,6 @@ public sealed record SchedulerStats(
     [property: Id(11)] double LeaseBusyMilliseconds,
     [property: Id(12)] double CompleteBusyMilliseconds,
     [property: Id(13)] long AssignmentsAbandoned = 0,
-    [property: Id(14)] long JournalPasses = 0);
+    [property: Id(14)] long JournalPasses = 0,
+    [property: Id(15)] long SegmentsCleared = 0,
+    [property: Id(16)] double LongestJournalPassMilliseconds = 0);

@@ -381,7 +381,8 @@ public sealed class RolloutSchedulerGrain(
         _pendingNodes.Count, _leased.Count, Unconsumed(), _leasesGranted, _leasesExpired,
         _completionsAccepted, _completionsIgnored, _stepsHandedOff,
         S.AcknowledgedSteps.Count == 0 ? -1 : S.AcknowledgedSteps.Max(),
-        _journal.Writes, Ms(_journal.WriteTicks), Ms(_leaseTicks), Ms(_completeTicks), _abandoned, _journal.Passes));
+        _journal.Writes, Ms(_journal.WriteTicks), Ms(_leaseTicks), Ms(_completeTicks), _abandoned, _journal.Passes,
+        _journal.SegmentsCleared, Ms(_journal.MaxPassTicks)));
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
