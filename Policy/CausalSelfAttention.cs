@@ -32,6 +32,13 @@ public sealed class CausalSelfAttention : nn.Module
     /// </summary>
     public bool FusedCpuDecode { get; set; } = true;
 
+    /// <summary>[3D, D] fused projection weight (slots q, k, v).</summary>
+    internal Tensor QkvWeight => qkv.weight!;
+    /// <summary>[D, D].</summary>
+    internal Tensor OutWeight => @out.weight!;
+    internal int Heads => _heads;
+    internal int HeadDim => _headDim;
+
     /// <param name="x">[B, T, D] normalised input.</param>
     /// <param name="rotary">position table.</param>
     /// <param name="mask">Training/prefill: [B|1, 1, T, T] bool (true = attend) or additive float (0 / -inf), or null for plain

@@ -32,8 +32,9 @@ public static unsafe class DecodeAttentionKernel
     /// </summary>
     /// <param name="qkv">[NG, 1, 3·H·hd] the fused projection before rotary (slots q, k, v; heads inside a slot).</param>
     /// <param name="prefixMask">[N, 1, 1, T0] additive float (0 / −inf for left pads) or null.</param>
+    /// <param name="output">optional preallocated contiguous float32 [NG, 1, H·hd] (or [NG, H·hd]) to write into and return; null allocates.</param>
     /// <returns>[NG, 1, H·hd]: rows prompt-major, heads concatenated — what the output projection takes.</returns>
-    public static Tensor Step(Tensor qkv, Rotary rotary, KvCache cache, int layer, long position, Tensor? prefixMask, int heads, int headDim)
+    public static Tensor Step(Tensor qkv, Rotary rotary, KvCache cache, int layer, long position, Tensor? prefixMask, int heads, int headDim, Tensor? output = null)
     {
         ArgumentNullException.ThrowIfNull(qkv);
         ArgumentNullException.ThrowIfNull(rotary);
@@ -53,7 +54,9 @@ public static unsafe class DecodeAttentionKernel
         if (prefix.shape[2] != heads || prefix.shape[4] != headDim)
             throw new ArgumentException($"cache heads/head dim {prefix.shape[2]}/{prefix.shape[4]} do not match the attention's {heads}/{headDim}");
 
-        var output = empty([rows, 1, dim], dtype: float32, device: qkv.device); // [NG, 1, D]
+        if (output is not null && (!Supports(output) || !output.is_contiguous() || output.numel() != rows * dim))
+            throw new ArgumentException($"decode attention output [{string.Join(", ", output.shape)}] must be a contiguous float32 CPU tensor of {rows} × {dim}");
+        output ??= empty([rows, 1, dim], dtype: float32, device: qkv.device); // [NG, 1, D]
         ReadOnlySpan<float> cos = rotary.HostCos(position), sin = rotary.HostSin(position); // [hd] each
         fixed (float* cosP = cos, sinP = sin)
         {
@@ -92,7 +95,7 @@ public static unsafe class DecodeAttentionKernel
     [DllImport("LibTorchSharp")]
     private static extern IntPtr THSTensor_data(IntPtr handle);
 
-    private static float* Data(Tensor t)
+    internal static float* Data(Tensor t)
     {
         var p = THSTensor_data(t.Handle);
         if (p == IntPtr.Zero) throw new InvalidOperationException("LibTorchSharp returned no data pointer for a tensor");
@@ -231,7 +234,7 @@ public static unsafe class DecodeAttentionKernel
     /// weights that small vanish against the max term's 1 in the sum.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Exp(Vector256<float> x)
+    internal static Vector256<float> Exp(Vector256<float> x)
     {
         x = Vector256.Max(x, Vector256.Create(-87.3f));
         var k = Vector256.Floor(Vector256.FusedMultiplyAdd(x, Vector256.Create(1.44269504088896341f), Vector256.Create(0.5f)));

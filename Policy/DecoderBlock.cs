@@ -23,6 +23,11 @@ public sealed class DecoderBlock : nn.Module
         register_module("mlp", mlp);
     }
 
+    internal RmsNorm AttnNorm => attn_norm;
+    internal CausalSelfAttention Attention => attn;
+    internal RmsNorm MlpNorm => mlp_norm;
+    internal SwiGluMlp Mlp => mlp;
+
     public Tensor Forward(Tensor x, Rotary rotary, Tensor? mask, KvCache? cache, int layer, long start) // [B, T, D]
     {
         using var h1 = attn_norm.forward(x);

@@ -37,6 +37,12 @@ public sealed class LanguageModel : nn.Module
 
     public LanguageModelConfig Config { get; }
 
+    /// <summary>The tied embedding / LM head matrix [V, D].</summary>
+    internal Tensor EmbeddingWeight => embed.weight!;
+    internal IList<DecoderBlock> Layers => layers;
+    internal RmsNorm FinalNorm => norm;
+    internal Rotary Rotary => rotary;
+
     /// <summary>Token ids [B, T] (int64) → embeddings [B, T, D].</summary>
     public Tensor Embed(Tensor ids) => embed.forward(ids);
 

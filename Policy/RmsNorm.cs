@@ -19,6 +19,10 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         register_parameter("weight", weight);
     }
 
+    /// <summary>The gain [D] (read by pointer in <see cref="HostDecodeStep"/>).</summary>
+    internal Tensor Weight => weight;
+    internal double Eps => _eps;
+
     public override Tensor forward(Tensor x) // [..., D] → [..., D]
     {
         using var inv = x.square().mean([-1L], keepdim: true).add_(_eps).rsqrt_(); // [..., 1]

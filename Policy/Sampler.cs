@@ -62,6 +62,13 @@ public static class Sampler
             logits = lm.Logits(last).repeat_interleave(g, 0).MoveToOuterDisposeScope(); // [NG, V]
         }
 
+        if (HostDecode && HostDecodeStep.Supports(lm))
+        {
+            using var hostLogits = logits!.contiguous();
+            logits.Dispose();
+            return DecodeOnHost(lm, cache, prefixMask, hostLogits, sampling, n, g, t0);
+        }
+
         // --- decode ---
         int steps = 0;
         for (int step = 0; step < maxNew; step++)
@@ -89,6 +96,57 @@ public static class Sampler
         // --- one copy to the host, then per-row finish reasons ---
         var hostTokens = tokens.narrow(1, 0, steps).contiguous().data<long>().ToArray();
         var hostLogProbs = logProbs.narrow(1, 0, steps).contiguous().data<float>().ToArray();
+        return Rows(hostTokens, hostLogProbs, steps, steps, rows, g, sampling);
+    }
+
+    /// <summary>
+    /// Decode on float32 CPU models (default; false = the torch loop below, which CUDA always takes and tests use as
+    /// the reference): each step is <see cref="HostDecodeStep"/> (4 matmuls per layer, the rest in C#) and the draw,
+    /// stop checks and bookkeeping run on host arrays (<see cref="HostTokenDraw"/>), so "all rows done" is checked
+    /// after every step at no cost.
+    /// </summary>
+    public static bool HostDecode { get; set; } = true;
+
+    private static unsafe SampleBatch DecodeOnHost(LanguageModel lm, KvCache cache, Tensor? prefixMask, Tensor prefillLogits, SamplingParams sampling, int n, int g, int t0)
+    {
+        int rows = n * g, maxNew = sampling.MaxNewTokens, vocab = lm.Config.VocabSize;
+        using var decode = new HostDecodeStep(lm, cache, prefixMask);
+        var draw = new HostTokenDraw(sampling.Seed, vocab);
+        var stop = new bool[vocab];
+        foreach (var id in sampling.StopTokenIds) stop[id] = true;
+        stop[sampling.EosTokenId] = true;
+        var tokens = new long[rows * maxNew];   // [NG, maxNew]
+        var logProbs = new float[rows * maxNew]; // [NG, maxNew]
+        var done = new bool[rows];
+        var tok = new int[rows];
+        var lp = new float[rows];
+        Tensor logits = prefillLogits; // [NG, V] contiguous
+        int steps = 0;
+        for (int step = 0; step < maxNew; step++)
+        {
+            using var stepScope = NewDisposeScope();
+            draw.Draw(DecodeAttentionKernel.Data(logits), rows, vocab, sampling.Temperature, sampling.TopP, tok, lp);
+            bool allDone = true;
+            for (int r = 0; r < rows; r++)
+            {
+                if (done[r]) { tok[r] = sampling.PadTokenId; lp[r] = 0f; }
+                tokens[r * maxNew + step] = tok[r];
+                logProbs[r * maxNew + step] = lp[r];
+                done[r] |= stop[tok[r]];
+                allDone &= done[r];
+            }
+            steps = step + 1;
+            if (step == maxNew - 1 || allDone) break;
+            decode.Run(tok, t0 + step);                                            // position of tok
+            logits = decode.Logits;
+        }
+        GC.KeepAlive(prefillLogits);
+        return Rows(tokens, logProbs, maxNew, steps, rows, g, sampling);
+    }
+
+    /// <summary>Per-row completions from host tokens/log-probs [rows, stride] (first <paramref name="steps"/> columns used): cut after the first stop or EOS.</summary>
+    private static SampleBatch Rows(long[] hostTokens, float[] hostLogProbs, int stride, int steps, int rows, int g, SamplingParams sampling)
+    {
         var stopSet = new HashSet<int>(sampling.StopTokenIds);
         var result = new SampledCompletion[rows];
         for (int r = 0; r < rows; r++)
@@ -97,13 +155,13 @@ public static class Sampler
             var reason = FinishReason.Length;
             for (int j = 0; j < steps; j++)
             {
-                int id = (int)hostTokens[r * steps + j];
+                int id = (int)hostTokens[r * stride + j];
                 if (stopSet.Contains(id)) { reason = FinishReason.Stop; len = j + 1; break; }
                 if (id == sampling.EosTokenId) { reason = FinishReason.Eos; len = j + 1; break; }
             }
             var ids = new int[len];
             var lps = new float[len];
-            for (int j = 0; j < len; j++) { ids[j] = (int)hostTokens[r * steps + j]; lps[j] = hostLogProbs[r * steps + j]; }
+            for (int j = 0; j < len; j++) { ids[j] = (int)hostTokens[r * stride + j]; lps[j] = hostLogProbs[r * stride + j]; }
             result[r] = new SampledCompletion(r / g, ids, lps, reason);
         }
         return new SampleBatch(result, g, steps);

@@ -19,6 +19,11 @@ public sealed class SwiGluMlp : nn.Module<Tensor, Tensor>
         register_module("down", down);
     }
 
+    /// <summary>[2F, D]: rows 0..F-1 gate, F..2F-1 up.</summary>
+    internal Tensor GateUpWeight => gate_up.weight!;
+    /// <summary>[D, F].</summary>
+    internal Tensor DownWeight => down.weight!;
+
     public override Tensor forward(Tensor x) // [B, T, D]
     {
         using var gu = gate_up.forward(x);          // [B, T, 2F]
