@@ -174,7 +174,8 @@ public sealed class BulkPushConnection
         catch (OperationCanceledException) when (!closed.IsCancellationRequested)
         {
             Refused(new WeightTransferException(StatusCode.DeadlineExceeded, "weight push: deadline exceeded"), respond: false);
-            await RespondAsync(StatusCode.DeadlineExceeded, "weight push: deadline exceeded", null, CancellationToken.None);
+            try { await RespondAsync(StatusCode.DeadlineExceeded, "weight push: deadline exceeded", null, CancellationToken.None); }
+            catch (Exception e) when (e is IOException or ConnectionResetException or InvalidOperationException) { /* the peer is gone */ }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException)
         {
@@ -190,6 +191,11 @@ public sealed class BulkPushConnection
             BinaryPrimitives.WriteInt32BigEndian(goAway.AsSpan(13), 1); // PROTOCOL_ERROR
             Encoding.UTF8.GetBytes(e.Message, goAway.AsSpan(17));
             try { await _output.WriteAsync(goAway, CancellationToken.None); } catch (Exception) { /* the peer is gone */ }
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // The transport was torn down under us (e.g. the host stopping): nothing to answer on.
+            Refused(new WeightTransferException(StatusCode.Unavailable, $"weight push: connection torn down: {e.Message}"), respond: false);
         }
         finally
         {
