@@ -6,7 +6,7 @@ namespace Vrm.Policy;
 /// The sampler's per-step draw on the host: from logits [B, V] in CPU memory, one token per row and its behaviour
 /// log-prob — log-softmax(logits / T) of the drawn token, before top-p truncation (what <see cref="Scorer"/>
 /// recomputes). T = 0 is greedy (first maximum; log-prob at T = 1). Top-p keeps a token when the probability mass of
-/// the tokens ranked above it is ≤ TopP (as the torch path in <see cref="Sampler"/>); TopP = 1 never sorts.
+/// the tokens ranked above it is ≤ TopP (as the torch path in <see cref="Sampler"/>); nothing is sorted.
 /// </summary>
 /// <remarks>
 /// Why: on the CPU the torch path's draw is ~12 calls per step (log_softmax, exp, cumsum, rand, searchsorted, gather,
@@ -18,16 +18,12 @@ public sealed unsafe class HostTokenDraw
 {
     private ulong _state;
     private readonly float[] _weights; // [V] exp(l − max) of one row
-    private readonly float[] _keys;    // [V] top-p: negated weights of the candidates, sorted
-    private readonly int[] _order;     // [V] top-p: token ids in that order
 
     public HostTokenDraw(ulong seed, int vocab)
     {
         if (vocab < 1) throw new ArgumentException($"vocabulary size ({vocab}) must be >= 1");
         _state = seed;
         _weights = new float[vocab];
-        _keys = new float[vocab];
-        _order = new int[vocab];
     }
 
     /// <summary>Draws one token per row of <paramref name="logits"/> [rows, vocab] into <paramref name="tokens"/>, with its log-prob in <paramref name="logProbs"/>.</summary>
@@ -80,46 +76,49 @@ public sealed unsafe class HostTokenDraw
     }
 
     /// <summary>
-    /// Top-p: rank tokens by weight, keep those with mass-before ≤ topP·sum, draw among them. Only tokens with weight ≥ 2⁻¹²
-    /// of the top one are ranked when their mass alone exceeds topP·sum: every lighter token then has at least that mass
-    /// ranked above it, so it would be dropped anyway. Otherwise all tokens are ranked.
+    /// Top-p without sorting: the kept set is the smallest top-ranked set whose mass exceeds topP·sum (a token stays while
+    /// the mass ranked above it is ≤ topP·sum), i.e. all tokens with weight ≥ x*, x* the largest weight whose "at least
+    /// x*" mass exceeds topP·sum. x* is found by bisection over float bit patterns (weights are in (0, 1], positive floats
+    /// order like their bits), ~30 vector passes over the row; then one inverse-CDF draw among the kept tokens (their
+    /// order does not change the distribution). Tokens tied at x* are all kept (a torch sort would keep an arbitrary subset).
+    /// Measured: sorting 512 (weight, id) pairs per row cost ~40 µs a row, 2.6 ms a step at batch 64.
     /// </summary>
     private int PickNucleus(float* w, int vocab, double sum, float topP)
     {
         double limit = topP * sum;
-        int count = Candidates(w, vocab, 1f / 4096f, out double mass);
-        if (!(mass > limit)) count = Candidates(w, vocab, 0f, out _);
-        var keys = _keys.AsSpan(0, count);
-        var order = _order.AsSpan(0, count);
-        keys.Sort(order); // ascending negated weights = descending weights
-        double before = 0;
-        int kept = 0;
-        for (; kept < count; kept++)
+        int lo = 0, hi = BitConverter.SingleToInt32Bits(1f) + 1; // MassAtLeast(lo) = sum > limit ≥ MassAtLeast(hi) = 0
+        while (hi - lo > 1)
         {
-            if (before > limit) break;
-            before += -keys[kept];
+            int mid = lo + (hi - lo) / 2;
+            if (MassAtLeast(w, vocab, BitConverter.Int32BitsToSingle(mid)) > limit) lo = mid; else hi = mid;
         }
-        double u = NextUniform() * before, cdf = 0;
-        for (int i = 0; i < kept; i++)
-        {
-            cdf += -keys[i];
-            if (cdf > u) return order[i];
-        }
-        return order[kept - 1];
-    }
-
-    private int Candidates(float* w, int vocab, float threshold, out double mass)
-    {
-        int count = 0;
-        mass = 0;
+        float threshold = BitConverter.Int32BitsToSingle(lo);
+        double u = NextUniform() * MassAtLeast(w, vocab, threshold), cdf = 0;
+        int last = -1;
         for (int j = 0; j < vocab; j++)
         {
             if (w[j] < threshold) continue;
-            _keys[count] = -w[j];
-            _order[count++] = j;
-            mass += w[j];
+            cdf += w[j];
+            last = j;
+            if (cdf > u) return j;
         }
-        return count;
+        return last;
+    }
+
+    /// <summary>Σ w_j over w_j ≥ x.</summary>
+    private static double MassAtLeast(float* w, int n, float x)
+    {
+        int i = 0;
+        var xv = Vector256.Create(x);
+        var acc = Vector256<float>.Zero;
+        for (; i + 8 <= n; i += 8)
+        {
+            var v = Vector256.Load(w + i);
+            acc += Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(v, xv), v, Vector256<float>.Zero);
+        }
+        double mass = Vector256.Sum(acc);
+        for (; i < n; i++) if (w[i] >= x) mass += w[i];
+        return mass;
     }
 
     private static float Max(float* l, int n)
