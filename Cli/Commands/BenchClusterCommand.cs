@@ -20,7 +20,8 @@ public static class BenchClusterCommand
     // --- control-plane options ---
     private static readonly Option<int> Workers = new("--workers") { Description = "simulated rollout workers", DefaultValueFactory = _ => 256 };
     private static readonly Option<int> Steps = new("--steps") { Description = "GRPO steps the simulated learner runs (measured)", DefaultValueFactory = _ => 20 };
-    private static readonly Option<int> WarmupSteps = new("--warmup-steps") { Description = "untimed steps first (JIT tiering: a fresh process runs 2–3× slower for its first ~10 s)", DefaultValueFactory = _ => 40 };
+    private static readonly Option<int> WarmupSteps = new("--warmup-steps") { Description = "untimed steps first, at least (JIT tiering: a fresh process runs 2–3× slower for its first seconds); warm-up then goes on until the JIT is quiet", DefaultValueFactory = _ => 20 };
+    private static readonly Option<int> MaxWarmupSteps = new("--max-warmup-steps") { Description = "warm-up ends here even if the JIT is still busy", DefaultValueFactory = _ => 400 };
     private static readonly Option<int> PromptsPerStep = new("--prompts-per-step") { Description = "prompts B per step", DefaultValueFactory = _ => 1024 };
     private static readonly Option<int> GroupSize = new("--group-size") { Description = "completions G per prompt", DefaultValueFactory = _ => 8 };
     private static readonly Option<int> PerAssignment = new("--prompts-per-assignment") { Description = "prompts per assignment (1 = one assignment per group)", DefaultValueFactory = _ => 1 };
@@ -41,7 +42,7 @@ public static class BenchClusterCommand
     public static Command Create()
     {
         var cmd = new Command("cluster", "Cluster benchmarks: " + string.Join("; ", Parts.Select(p => $"{p.Name} — {p.Description}")));
-        foreach (var o in new Option[] { PartOption, OutOption, Workers, Steps, WarmupSteps, PromptsPerStep, GroupSize, PerAssignment, MaxStaleness, MedianMs, Sigma, TailProb, TailMedianMs, SeparateCalls, Redis, BenchTrainOverhead.TrainSteps, BenchTrainOverhead.TrainWorkers, BenchTrainOverhead.TrainHome })
+        foreach (var o in new Option[] { PartOption, OutOption, Workers, Steps, WarmupSteps, MaxWarmupSteps, PromptsPerStep, GroupSize, PerAssignment, MaxStaleness, MedianMs, Sigma, TailProb, TailMedianMs, SeparateCalls, Redis, BenchTrainOverhead.TrainSteps, BenchTrainOverhead.TrainWorkers, BenchTrainOverhead.TrainHome })
             cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
@@ -64,13 +65,14 @@ public static class BenchClusterCommand
             pr.GetValue(PerAssignment), pr.GetValue(MaxStaleness),
             Latency: LatencyDistribution.LogNormal(TimeSpan.FromMilliseconds(pr.GetValue(MedianMs)), pr.GetValue(Sigma))
                 .WithTail(pr.GetValue(TailProb), TimeSpan.FromMilliseconds(pr.GetValue(TailMedianMs)), 0.5),
-            Redis: pr.GetValue(Redis), WarmupSteps: pr.GetValue(WarmupSteps), SeparateCompleteAndLease: pr.GetValue(SeparateCalls));
+            Redis: pr.GetValue(Redis), WarmupSteps: pr.GetValue(WarmupSteps), SeparateCompleteAndLease: pr.GetValue(SeparateCalls),
+            MaxWarmupSteps: pr.GetValue(MaxWarmupSteps));
         if (options.Validate() is { } error)
         {
             await Console.Error.WriteLineAsync($"vrm bench cluster: {error}");
             return 2;
         }
-        AnsiConsole.MarkupLine($"[grey]control plane: {options.Workers} simulated workers, {options.WarmupSteps} warm-up + {options.Steps} measured steps × {options.PromptsPerStep} prompts, worker latency {Markup.Escape(options.EffectiveLatency.ToString())}[/]");
+        AnsiConsole.MarkupLine($"[grey]control plane: {options.Workers} simulated workers, ≥ {options.WarmupSteps} warm-up (until the JIT is quiet, ≤ {options.MaxWarmupSteps}) + {options.Steps} measured steps × {options.PromptsPerStep} prompts, worker latency {Markup.Escape(options.EffectiveLatency.ToString())}[/]");
         var r = await ControlPlaneBenchmark.RunAsync(options, ct);
 
         var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned()).AddColumn("bar");
@@ -81,6 +83,7 @@ public static class BenchClusterCommand
         table.AddRow("all lease calls p99 (ms)", $"{r.AllLeaseCallsP99Ms:F2}", "");
         table.AddRow("assignments", $"{r.Assignments}", "");
         table.AddRow("worker calls", Markup.Escape(r.WorkerCalls), "");
+        table.AddRow("warm-up steps run", $"{r.WarmupStepsRun}", "");
         table.AddRow("elapsed (s)", $"{r.ElapsedSeconds:F2}", "");
         table.AddRow("worker-bound ideal (assignments/s)", $"{r.IdealAssignmentsPerSecond:F0}", "");
         table.AddRow("lease calls / no-work polls", $"{r.LeaseCalls} / {r.NoWorkPolls}", "");

@@ -20,8 +20,9 @@ public sealed class SimulatedLearner(IGrainFactory grains, string runId, int pro
     /// <summary>Prompts the scheduler gave up on (poison assignments) and reported with their step.</summary>
     public long PromptsAbandoned { get; private set; }
 
-    /// <param name="onAcknowledged">Called after each step is acknowledged, with the step number (the benchmark ends its warm-up there).</param>
-    public async Task RunAsync(int steps, TimeSpan poll, CancellationToken ct, Action<long>? onAcknowledged = null)
+    /// <param name="onAcknowledged">Called after each step is acknowledged, with the step number (the benchmark ends its
+    /// warm-up there); returning true stops the learner before <paramref name="steps"/> (steps enqueued ahead stay untaken).</param>
+    public async Task RunAsync(int steps, TimeSpan poll, CancellationToken ct, Func<long, bool>? onAcknowledged = null)
     {
         long nextEnqueue = 0, nextTake = 0;
         var cap = maxStaleness + 1;
@@ -49,9 +50,10 @@ public sealed class SimulatedLearner(IGrainFactory grains, string runId, int pro
             GroupsTaken += taken.Groups.Length;
             PromptsAbandoned += taken.Abandoned.Length;
             await OrchestratorRetry.Call(() => _scheduler.AcknowledgeStep(nextTake), ct);
-            onAcknowledged?.Invoke(nextTake);
+            var stop = onAcknowledged?.Invoke(nextTake) == true;
             nextTake++;
             PolicyVersion++;
+            if (stop) return;
         }
     }
 }
