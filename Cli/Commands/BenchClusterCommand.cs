@@ -91,6 +91,7 @@ public static class BenchClusterCommand
         table.AddRow("scheduler busy lease / complete, journal wall (ms)", $"{r.SchedulerLeaseBusyMs:F0} / {r.SchedulerCompleteBusyMs:F0} / {r.SchedulerStorageWriteMs:F0} ({r.StorageWrites} writes in {r.JournalPasses} group commits)", "");
         table.AddRow("journal: longest pass (ms) / segments cleared", $"{r.LongestJournalPassMs:F1} / {r.SegmentsCleared}", "");
         table.AddRow("GCs (gen2) / GC pause / JIT in measured window (ms)", $"{r.GcCollections} ({r.Gen2Collections}) / {r.GcPauseMs:F0} / {r.JitMs:F0}", "");
+        table.AddRow("allocated per assignment (KiB, whole process)", $"{r.AllocatedKbPerAssignment:F1}", "");
         table.AddRow("process CPU per assignment (ms)", $"{r.CpuMillisecondsPerAssignment:F3}", "");
         table.AddRow("CPU-bound rate on all cores (assignments/s)", $"{r.CpuBoundAssignmentsPerSecond:F0}", "");
         table.AddRow("abandoned (poison) assignments", $"{r.AssignmentsAbandoned}", "");

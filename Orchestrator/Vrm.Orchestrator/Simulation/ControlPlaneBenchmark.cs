@@ -91,6 +91,7 @@ public sealed record ControlPlaneBenchmarkResult(
     int GcCollections,
     int Gen2Collections,
     int WarmupStepsRun,
+    double AllocatedKbPerAssignment,
     double GcPauseMs,
     double JitMs)
 {
@@ -147,6 +148,7 @@ public static class ControlPlaneBenchmark
             var cpuAtStart = process.TotalProcessorTime;
             var gcAtStart = GC.CollectionCount(0);
             var gen2AtStart = GC.CollectionCount(2);
+            var allocatedAtStart = GC.GetTotalAllocatedBytes();
             var gcPauseAtStart = GC.GetTotalPauseDuration();
             var jitAtStart = System.Runtime.JitInfo.GetCompilationTime();
             void StartMeasuring()
@@ -159,6 +161,7 @@ public static class ControlPlaneBenchmark
                 cpuAtStart = process.TotalProcessorTime;
                 gcAtStart = GC.CollectionCount(0);
                 gen2AtStart = GC.CollectionCount(2);
+                allocatedAtStart = GC.GetTotalAllocatedBytes();
                 gcPauseAtStart = GC.GetTotalPauseDuration();
                 jitAtStart = System.Runtime.JitInfo.GetCompilationTime();
                 sw.Restart();
@@ -190,6 +193,7 @@ public static class ControlPlaneBenchmark
             // Where measured time went besides calls: GCs (gen0 count includes every gen) and JIT still tiering up.
             var gcCollections = GC.CollectionCount(0) - gcAtStart;
             var gen2Collections = GC.CollectionCount(2) - gen2AtStart;
+            var allocated = GC.GetTotalAllocatedBytes() - allocatedAtStart;
             var gcPause = GC.GetTotalPauseDuration() - gcPauseAtStart;
             var jit = System.Runtime.JitInfo.GetCompilationTime() - jitAtStart;
             await stopWorkers.CancelAsync();
@@ -217,7 +221,7 @@ public static class ControlPlaneBenchmark
                 o.WarmupSteps, cpuPerAssignment, Environment.ProcessorCount * 1000.0 / cpuPerAssignment,
                 stats.JournalPasses, stats.AssignmentsAbandoned,
                 o.SeparateCompleteAndLease ? "Lease + Complete (2 calls per assignment)" : "CompleteAndLease (1 call per assignment)",
-                stats.SegmentsCleared, stats.LongestJournalPassMilliseconds, gcCollections, gen2Collections, (int)measureFrom, gcPause.TotalMilliseconds, jit.TotalMilliseconds);
+                stats.SegmentsCleared, stats.LongestJournalPassMilliseconds, gcCollections, gen2Collections, (int)measureFrom, allocated / 1024.0 / Math.Max(1, assignments), gcPause.TotalMilliseconds, jit.TotalMilliseconds);
         }
         finally
         {
