@@ -21,6 +21,8 @@ public static class WorkerGrpcHost
     public const int DefaultPort = 7100;
     /// <summary>Largest gRPC message either way. Chunks are ≤ 16 MiB; the 4 MB default would refuse a 4 MB chunk (FINDINGS.md).</summary>
     public const int MaxMessageBytes = 64 << 20;
+    /// <summary>Kestrel's SocketTransportOptions.UnsafePreferInlineScheduling for this host (env VRM_WORKER_INLINE_SCHEDULING=0 turns it off, for A/B).</summary>
+    public static bool InlineScheduling { get; } = Environment.GetEnvironmentVariable("VRM_WORKER_INLINE_SCHEDULING") != "0";
 
     /// <summary>Flow-control windows sized for GB-scale pushes: Kestrel's defaults (1 MB / 768 KB) stall a fast sender.</summary>
     public static void ConfigureForBulkStreams(KestrelServerOptions kestrel)
@@ -52,6 +54,9 @@ public static class WorkerGrpcHost
             else kestrel.ListenAnyIP(port, Http2Only);
             ConfigureForBulkStreams(kestrel);
         });
+        // Pipe continuations run on the socket's I/O thread instead of hopping to the thread pool per read: a bulk push's
+        // frames are parsed where they arrive. Safe here: every handler on this host is asynchronous and never blocks.
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = InlineScheduling);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         BulkTransferMemoryPool.AddTo(builder.Services);
         builder.Services.AddSingleton(identity);
