@@ -13,6 +13,8 @@ namespace Vrm.Policy;
 /// A decode step at batch 64 with this model is bound by the number of small ops, not FLOPs (FINDINGS):
 /// so the loop does no per-step allocation of masks or caches, writes the cache in place, and syncs with
 /// the host only to check "all rows done", every <see cref="SamplingParams.StopCheckInterval"/> steps.
+/// On float32 CPU models the decode loop runs on the host instead (<see cref="HostDecode"/>): 4 matmuls per layer
+/// through torch, everything else (embedding, norms, SwiGLU, attention, the draw, stop checks) in C#.
 /// </remarks>
 public static class Sampler
 {

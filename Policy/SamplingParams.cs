@@ -23,7 +23,8 @@ public sealed record SamplingParams
     public int BosTokenId { get; init; } = 1;
     /// <summary>Seeds the sampler's own generator: same seed, model and inputs → same samples.</summary>
     public ulong Seed { get; init; } = 0;
-    /// <summary>Check "all rows finished" (a device→host sync) every this many decode steps.</summary>
+    /// <summary>Check "all rows finished" (a device→host sync) every this many decode steps — the torch loop (CUDA); the
+    /// CPU host loop (<see cref="Sampler.HostDecode"/>) checks after every step, where it costs nothing.</summary>
     public int StopCheckInterval { get; init; } = 4;
 
     public void Validate(int vocabSize)
