@@ -195,10 +195,10 @@ public sealed class SchedulerJournal(IGrainStorage storage, GrainId grainId, Fun
                 MaxPassTicks = Math.Max(MaxPassTicks, passTicks);
                 backoff = TimeSpan.FromMilliseconds(50);
                 foreach (var w in waiters) w.TrySetResult();
-                // Clears are garbage collection: no reply waits on them. Measured: run inside the pass, one
-                // step's hundreds of segments (one per pass that had its events) were cleared one storage call
-                // at a time after every acknowledgement, and every completion waiting on that pass waited too
-                // (the control plane's lease p99 ~100-200 ms). They run beside later passes now.
+                // Clears are garbage collection: no reply needs them, so they no longer sit inside the pass (one
+                // storage call per segment, hundreds per acknowledged step) and run beside later passes instead.
+                // Measured (session 5, same 100-step warm-up, 3× interleaved): no change in throughput or lease
+                // p99 with in-memory storage — the p99 there is GC pauses, not this — kept for slower stores.
                 if (clears.Count > 0) _clearing = ClearSegments(clears, _clearing);
             }
             catch (InconsistentStateException e)
