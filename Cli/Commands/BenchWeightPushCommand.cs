@@ -190,7 +190,7 @@ public static class BenchWeightPushCommand
             benchmark = "cluster-weight-push",
             size_bytes = bytes,
             receivers = "in-process Kestrel servers on 127.0.0.1 (same process as the sender)",
-            receive_path = "WeightStreamReceiver: copy into one array + incremental SHA-256 + stage",
+            receive_path = "large-frames: BulkPushConnection (frames off the transport pipe, one copy into the reused receive array, SHA-256 on its own thread, verified before staging); grpc-client: Kestrel HTTP/2 + WeightStreamReceiver",
             cores = Environment.ProcessorCount,
             repeats,
             one_worker_ratio_vs_raw_tcp = ratio,
