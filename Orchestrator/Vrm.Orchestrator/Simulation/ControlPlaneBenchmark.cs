@@ -113,8 +113,9 @@ public sealed record ControlPlaneBenchmarkResult(
 /// measured window still compiled; WarmupStepsRun how long the warm-up took.
 /// Where the rest goes (session 5, quiet machine, after warm-up): ~0.23–0.25 ms process CPU and ~30 KiB
 /// allocated per assignment; 31–35 GCs (5–7 gen2) with 0.8–1.0 s of pause in a ~3.5 s window — the lease
-/// p99 (50–90 ms) is those pauses. With DOTNET_GCgen0size=0x4000000 (env only; no runtimeconfig name) the
-/// same window had 11 GCs and 0.16–0.18 ms CPU per assignment (measured on a loaded machine, 2 runs each).
+/// p99 (50–90 ms) is mostly those pauses. With DOTNET_GCgen0size=0x4000000 (env only; no runtimeconfig name)
+/// the window had 9–11 GCs (3–4 gen2) and 0.63–0.82 s of pause; rate and p99 were inconclusive on a loaded
+/// machine (4 interleaved pairs) — pauses fall less than counts because gen2 collections remain.
 /// Also reports the process's CPU time per assignment (silo + client + simulated workers together,
 /// on this machine's cores), which a loaded shared machine does not distort the way wall-clock rates are.
 /// </summary>
