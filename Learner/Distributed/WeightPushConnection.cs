@@ -4,7 +4,9 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
+using Vrm.Protos;
 using Vrm.Protos.Weights;
+using FrameType = Vrm.Protos.Http2FrameType;
 
 namespace Vrm.Learner.Distributed;
 
@@ -121,10 +123,10 @@ public sealed class WeightPushConnection : IAsyncDisposable
         int at = preface.Length;
         WriteFrameHeader(buffer.AsSpan(at), 3 * 6, FrameType.Settings, Flags.None, 0);
         at += 9;
-        WriteSetting(buffer.AsSpan(at), 2, 0); // SETTINGS_ENABLE_PUSH = 0
-        WriteSetting(buffer.AsSpan(at + 6), 5, DefaultMaxFrame); // SETTINGS_MAX_FRAME_SIZE: the reply is tiny
+        Http2Frames.WriteSetting(buffer.AsSpan(at), 2, 0); // SETTINGS_ENABLE_PUSH = 0
+        Http2Frames.WriteSetting(buffer.AsSpan(at + 6), 5, DefaultMaxFrame); // SETTINGS_MAX_FRAME_SIZE: the reply is tiny
         // Asks the worker for its bulk path (ignored as an unknown setting by any other HTTP/2 server, RFC 9113 §6.5.2).
-        WriteSetting(buffer.AsSpan(at + 12), BulkPushSettingId, 1);
+        Http2Frames.WriteSetting(buffer.AsSpan(at + 12), BulkPushSettingId, 1);
         await SendAsync([new ArraySegment<byte>(buffer)], ct);
     }
 
@@ -378,26 +380,11 @@ public sealed class WeightPushConnection : IAsyncDisposable
 
     // --- wire helpers ---
 
-    private enum FrameType : byte { Data = 0, Headers = 1, RstStream = 3, Settings = 4, Ping = 6, GoAway = 7, WindowUpdate = 8, Continuation = 9 }
-
     [Flags]
     private enum Flags : byte { None = 0, EndStream = 0x1, Ack = 0x1, EndHeaders = 0x4, Padded = 0x8, Priority = 0x20 }
 
-    private static void WriteFrameHeader(Span<byte> to, int length, FrameType type, Flags flags, int streamId)
-    {
-        to[0] = (byte)(length >> 16);
-        to[1] = (byte)(length >> 8);
-        to[2] = (byte)length;
-        to[3] = (byte)type;
-        to[4] = (byte)flags;
-        BinaryPrimitives.WriteInt32BigEndian(to[5..], streamId);
-    }
-
-    private static void WriteSetting(Span<byte> to, ushort id, uint value)
-    {
-        BinaryPrimitives.WriteUInt16BigEndian(to, id);
-        BinaryPrimitives.WriteUInt32BigEndian(to[2..], value);
-    }
+    private static void WriteFrameHeader(Span<byte> to, int length, FrameType type, Flags flags, int streamId) =>
+        Http2Frames.WriteHeader(to, length, type, (byte)flags, streamId);
 
     /// <summary>gRPC length-prefixed message: compressed flag 0, then the length big-endian.</summary>
     private static void WriteMessagePrefix(Span<byte> to, int messageLength)

@@ -7,7 +7,9 @@ using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Vrm.Protos;
 using Vrm.Protos.Weights;
+using FrameType = Vrm.Protos.Http2FrameType;
 
 namespace Vrm.RolloutWorker.WeightSync;
 
@@ -146,8 +148,8 @@ public sealed class BulkPushConnection
             // Server preface: our SETTINGS (large frames, the widest stream window), the ACK of the client's, the widest connection window.
             var preface = new byte[9 + 2 * 6 + 9 + 9 + 4];
             WriteFrameHeader(preface, 12, FrameType.Settings, 0, 0);
-            WriteSetting(preface.AsSpan(9), 4, MaxWindow);   // SETTINGS_INITIAL_WINDOW_SIZE
-            WriteSetting(preface.AsSpan(15), 5, MaxFrame);   // SETTINGS_MAX_FRAME_SIZE
+            Http2Frames.WriteSetting(preface.AsSpan(9), 4, (uint)MaxWindow);   // SETTINGS_INITIAL_WINDOW_SIZE
+            Http2Frames.WriteSetting(preface.AsSpan(15), 5, (uint)MaxFrame);   // SETTINGS_MAX_FRAME_SIZE
             WriteFrameHeader(preface.AsSpan(21), 0, FrameType.Settings, Ack, 0);
             WriteFrameHeader(preface.AsSpan(30), 4, FrameType.WindowUpdate, 0, 0);
             BinaryPrimitives.WriteInt32BigEndian(preface.AsSpan(39), MaxWindow - 65_535);
@@ -520,7 +522,6 @@ public sealed class BulkPushConnection
 
     // --- wire helpers ---
 
-    private enum FrameType : byte { Data = 0, Headers = 1, Priority = 2, RstStream = 3, Settings = 4, Ping = 6, GoAway = 7, WindowUpdate = 8, Continuation = 9 }
     private const byte EndStream = 0x1, Ack = 0x1, EndHeaders = 0x4, Padded = 0x8, PriorityFlag = 0x20;
 
     private static ReadOnlySequence<byte> Unpad(ReadOnlySequence<byte> payload, byte flags)
@@ -598,19 +599,6 @@ public sealed class BulkPushConnection
         return true;
     }
 
-    private static void WriteFrameHeader(Span<byte> to, int length, FrameType type, byte flags, int streamId)
-    {
-        to[0] = (byte)(length >> 16);
-        to[1] = (byte)(length >> 8);
-        to[2] = (byte)length;
-        to[3] = (byte)type;
-        to[4] = flags;
-        BinaryPrimitives.WriteInt32BigEndian(to[5..], streamId);
-    }
-
-    private static void WriteSetting(Span<byte> to, ushort id, int value)
-    {
-        BinaryPrimitives.WriteUInt16BigEndian(to, id);
-        BinaryPrimitives.WriteInt32BigEndian(to[2..], value);
-    }
+    private static void WriteFrameHeader(Span<byte> to, int length, FrameType type, byte flags, int streamId) =>
+        Http2Frames.WriteHeader(to, length, type, flags, streamId);
 }
