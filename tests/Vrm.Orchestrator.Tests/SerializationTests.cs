@@ -45,7 +45,7 @@ public class SerializationTests(EmbeddedSilo silo)
         [typeof(TakeStepResult)] = new TakeStepResult(TakeStepOutcome.Ready, 3, [SampleGroup], 1, 2, true, [5]),
         [typeof(CompleteAndLeaseResult)] = new CompleteAndLeaseResult(new CompletionAck(CompletionOutcome.Abandoned, "poison"), new LeaseResult(LeaseOutcome.Assigned, SampleAssignment, null, TimeSpan.Zero)),
         [typeof(SchedulerSettings)] = new SchedulerSettings(2, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20), 5),
-        [typeof(SchedulerStats)] = new SchedulerStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11.5, 12.5, 13.5, 14, 15),
+        [typeof(SchedulerStats)] = new SchedulerStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11.5, 12.5, 13.5, 14, 15, 16, 17.5, ["w0", "w1"]),
         [typeof(WorkerCapabilities)] = new WorkerCapabilities("cuda:0", "http://10.0.0.1:7100", 32),
         [typeof(WorkerStats)] = new WorkerStats(5, 500, "run/0/1"),
         [typeof(WorkerInfo)] = new WorkerInfo("w1", new WorkerCapabilities("cpu", "http://x:7100", 4), WorkerLiveness.Draining, 3, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, new WorkerStats(1, 2, null)),

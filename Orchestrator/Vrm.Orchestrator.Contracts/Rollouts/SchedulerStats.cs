@@ -6,6 +6,8 @@ namespace Vrm.Orchestrator.Contracts.Rollouts;
 /// time of journal passes, which run beside the calls, not in their way. JournalPasses: group commits
 /// (each covers every event recorded since the previous one; StorageWrites counts the writes inside;
 /// SegmentsCleared, the garbage collection of acknowledged steps' segments, runs outside the passes).
+/// LeaseHolders: the worker holding each current lease (one entry per leased assignment, sorted) — what an operator
+/// or a fault test needs to know before stopping a worker.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record SchedulerStats(
@@ -25,4 +27,5 @@ public sealed record SchedulerStats(
     [property: Id(13)] long AssignmentsAbandoned = 0,
     [property: Id(14)] long JournalPasses = 0,
     [property: Id(15)] long SegmentsCleared = 0,
-    [property: Id(16)] double LongestJournalPassMilliseconds = 0);
+    [property: Id(16)] double LongestJournalPassMilliseconds = 0,
+    [property: Id(17)] string[]? LeaseHolders = null);

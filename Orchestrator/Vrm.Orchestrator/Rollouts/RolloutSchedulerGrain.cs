@@ -382,7 +382,8 @@ public sealed class RolloutSchedulerGrain(
         _completionsAccepted, _completionsIgnored, _stepsHandedOff,
         S.AcknowledgedSteps.Count == 0 ? -1 : S.AcknowledgedSteps.Max(),
         _journal.Writes, Ms(_journal.WriteTicks), Ms(_leaseTicks), Ms(_completeTicks), _abandoned, _journal.Passes,
-        _journal.SegmentsCleared, Ms(_journal.MaxPassTicks)));
+        _journal.SegmentsCleared, Ms(_journal.MaxPassTicks),
+        _leased.Values.Select(r => r.LeasedTo ?? "").Order(StringComparer.Ordinal).ToArray()));
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
