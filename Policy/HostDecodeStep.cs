@@ -32,6 +32,11 @@ public sealed unsafe class HostDecodeStep : IDisposable
     private readonly Tensor _act;      // [NG, F]
     private readonly Tensor _logits;   // [NG, V]
     private readonly Tensor[] _transposed; // Wᵀ views: per layer qkv, out, gate_up, down; then the head
+    private readonly PackedLinear[]? _packed; // the same weights packed for the C# product (null: torch addmm_)
+
+    /// <summary>The projections and the head run as <see cref="PackedLinear"/> products (default) instead of libtorch
+    /// <c>addmm_</c>; false (or VRM_DECODE_TORCH_MATMUL=1) keeps libtorch, for A/B runs and as the tests' reference.</summary>
+    public static bool HostMatmul { get; set; } = Environment.GetEnvironmentVariable("VRM_DECODE_TORCH_MATMUL") != "1";
 
     /// <summary>True when the model's LM can take this path: float32 weights on the CPU.</summary>
     public static bool Supports(LanguageModel lm) => lm.EmbeddingWeight.device_type == DeviceType.CPU && lm.EmbeddingWeight.dtype == ScalarType.Float32;
@@ -72,6 +77,9 @@ public sealed unsafe class HostDecodeStep : IDisposable
         t.Add(lm.EmbeddingWeight.t());
         _transposed = t.ToArray();
         if (!lm.EmbeddingWeight.is_contiguous()) throw new ArgumentException("host decode step needs a contiguous embedding matrix");
+        // Packed per generate call: the weights change between training steps, and packing 0.9 M floats is ~1 ms.
+        if (HostMatmul && _transposed.All(w => PackedLinear.Supports((int)w.shape[1], (int)w.shape[0]) && w.t().is_contiguous()))
+            _packed = _transposed.Select(w => { using var wt = w.t(); return new PackedLinear(DecodeAttentionKernel.Data(wt), (int)wt.shape[0], (int)wt.shape[1]); }).ToArray();
     }
 
     /// <summary>Logits [NG, V] of the last <see cref="Run"/>; overwritten by the next.</summary>
@@ -94,16 +102,23 @@ public sealed unsafe class HostDecodeStep : IDisposable
         {
             var block = _lm.Layers[l];
             Norm(block.AttnNorm, x, h);                                                      // h = norm(x)       [NG, D]
-            _qkv2.addmm_(_h, _transposed[4 * l], 0f, 1f);                                 // qkv = h·Wqkvᵀ     [NG, 3D]
+            Project(4 * l, _h, _qkv2, accumulate: false);                                   // qkv = h·Wqkvᵀ     [NG, 3D]
             DecodeAttentionKernel.Step(_qkv, _lm.Rotary, _cache, l, position, _prefixMask, _heads, _headDim, _att); // [NG, 1, D]
-            _x.addmm_(_att2, _transposed[4 * l + 1], 1f, 1f);                              // x += att·Woutᵀ
+            Project(4 * l + 1, _att2, _x, accumulate: true);                                 // x += att·Woutᵀ
             Norm(block.MlpNorm, x, h);                                                       // h = norm(x)
-            _gateUp.addmm_(_h, _transposed[4 * l + 2], 0f, 1f);                           // [NG, 2F]
+            Project(4 * l + 2, _h, _gateUp, accumulate: false);                             // [NG, 2F]
             SwiGluKernel.Apply(DecodeAttentionKernel.Data(_gateUp), _rows, _hidden, DecodeAttentionKernel.Data(_act)); // [NG, F]
-            _x.addmm_(_act, _transposed[4 * l + 3], 1f, 1f);                               // x += act·Wdownᵀ
+            Project(4 * l + 3, _act, _x, accumulate: true);                                  // x += act·Wdownᵀ
         }
         Norm(_lm.FinalNorm, x, h);
-        _logits.addmm_(_h, _transposed[^1], 0f, 1f);                                      // [NG, V] tied head
+        Project(_transposed.Length - 1, _h, _logits, accumulate: false);                    // [NG, V] tied head
+    }
+
+    /// <summary>y (+)= x·Wᵀ for weight <paramref name="index"/> of <see cref="_transposed"/>; x [NG, K], y [NG, N].</summary>
+    private void Project(int index, Tensor x, Tensor y, bool accumulate)
+    {
+        if (_packed is null) y.addmm_(x, _transposed[index], accumulate ? 1f : 0f, 1f);
+        else _packed[index].Apply(DecodeAttentionKernel.Data(x), _rows, DecodeAttentionKernel.Data(y), accumulate);
     }
 
     private void Norm(RmsNorm norm, float* x, float* y)
@@ -116,6 +131,7 @@ public sealed unsafe class HostDecodeStep : IDisposable
     public void Dispose()
     {
         foreach (var t in _transposed) t.Dispose();
+        if (_packed is not null) foreach (var p in _packed) p.Dispose();
         foreach (var t in new[] { _x, _h, _qkv2, _qkv, _att2, _att, _gateUp, _act, _logits }) t.Dispose();
     }
 }

@@ -103,18 +103,22 @@ public unsafe class HostDecodeKernelTests
     }
 
     /// <summary>Greedy decoding through <see cref="HostDecodeStep"/> gives the torch loop's tokens and log-probs
-    /// (sampled rows use another random stream; ScorerTests checks their log-probs against the scorer).</summary>
-    [Fact]
-    public void Host_decode_loop_matches_the_torch_loop_greedy()
+    /// (sampled rows use another random stream; ScorerTests checks their log-probs against the scorer), with the
+    /// projections as <see cref="PackedLinear"/> products (the tiny model's widths are multiples of 16) and as libtorch addmm_.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Host_decode_loop_matches_the_torch_loop_greedy(bool packedMatmul)
     {
         using var scope = NewDisposeScope();
         using var model = TinyModel.Create(seed: 4);
         var images = TinyModel.Images(3);
         var prompts = TinyModel.Prompts(3);
         var p = TinyModel.Params(12, temperature: 0f);
-        bool was = Sampler.HostDecode;
+        bool was = Sampler.HostDecode, wasPacked = HostDecodeStep.HostMatmul;
         try
         {
+            HostDecodeStep.HostMatmul = packedMatmul;
             Sampler.HostDecode = false;
             var torchLoop = Sampler.Generate(model, images, prompts, 2, p);
             Sampler.HostDecode = true;
@@ -128,7 +132,7 @@ public unsafe class HostDecodeKernelTests
                 AssertClose(torchLoop.Rows[r].LogProbs, hostLoop.Rows[r].LogProbs, 1e-4f, $"row {r} log-probs");
             }
         }
-        finally { Sampler.HostDecode = was; }
+        finally { Sampler.HostDecode = was; HostDecodeStep.HostMatmul = wasPacked; }
     }
 
     private static void AssertClose(IReadOnlyList<float> expected, IReadOnlyList<float> actual, float tol, string what)
