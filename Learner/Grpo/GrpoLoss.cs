@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Vrm.Policy;
 
 namespace Vrm.Learner.Grpo;
 
@@ -23,10 +24,13 @@ public static class GrpoLoss
         Tensor logProbs, Tensor oldLogProbs, Tensor? refLogProbs, Tensor advantages, Tensor mask,
         double clipLow, double clipHigh, double klBeta, LossAggregation aggregation, int aggregationConstant)
     {
+        // Explicit Scalars that live to the end of the call: a temporary from a C# number can be finalized while libtorch
+        // still reads it (Vrm.Policy.Scalars).
+        using Scalar low = (1 - clipLow).ToScalar(), high = (1 + clipHigh).ToScalar(), beta = klBeta.ToScalar();
         var adv = advantages.unsqueeze(1);                                   // [N, 1]
         var ratio = (logProbs - oldLogProbs).exp();                          // [N, T]
         var pgUnclipped = -adv * ratio;                                      // [N, T]
-        var pgClipped = -adv * ratio.clamp(1 - clipLow, 1 + clipHigh);       // [N, T]
+        var pgClipped = -adv * ratio.clamp(low, high);                       // [N, T]
         var pg = maximum(pgUnclipped, pgClipped);                            // [N, T] = −min(ρA, clip(ρ)A)
 
         Tensor kl;
@@ -34,8 +38,8 @@ public static class GrpoLoss
         if (refLogProbs is not null && klBeta > 0)
         {
             var logRatio = refLogProbs - logProbs;                           // [N, T] log(π_ref/πθ)
-            kl = logRatio.exp() - logRatio - 1;                              // [N, T] k3, ≥ 0
-            perToken = pg + klBeta * kl;
+            kl = (logRatio.exp() - logRatio).sub_(Scalars.One);             // [N, T] k3, ≥ 0
+            perToken = pg + kl.mul(beta);
         }
         else
         {
@@ -46,7 +50,7 @@ public static class GrpoLoss
         var loss = Aggregate(perToken, mask, aggregation, aggregationConstant);
         using var _ = no_grad();
         var policyLoss = Aggregate(pg, mask, aggregation, aggregationConstant);
-        var tokens = mask.sum().clamp_min(1);
+        var tokens = mask.sum().clamp_min(Scalars.One);
         var klMean = (kl * mask).sum() / tokens;
         var clipFraction = (pgClipped.gt(pgUnclipped).to(ScalarType.Float32) * mask).sum() / tokens;
         var ratioMean = (ratio * mask).sum() / tokens;
@@ -60,16 +64,17 @@ public static class GrpoLoss
         switch (aggregation)
         {
             case LossAggregation.TokenMean:
-                return masked.sum() / mask.sum().clamp_min(1);
+                return masked.sum() / mask.sum().clamp_min(Scalars.One);
             case LossAggregation.SeqMeanTokenMean:
                 {
-                    var perSeq = masked.sum(1) / mask.sum(1).clamp_min(1);      // [N]
+                    var perSeq = masked.sum(1) / mask.sum(1).clamp_min(Scalars.One); // [N]
                     return perSeq.mean();
                 }
             case LossAggregation.SeqMeanTokenSumNorm:
                 {
                     if (aggregationConstant <= 0) throw new ArgumentOutOfRangeException(nameof(aggregationConstant));
-                    var perSeq = masked.sum(1) / aggregationConstant;          // [N]
+                    using var c = ((double)aggregationConstant).ToScalar();
+                    var perSeq = masked.sum(1).div(c);                             // [N]
                     return perSeq.mean();
                 }
             default:

@@ -231,7 +231,7 @@ public sealed class GrpoTrainer : IDisposable
             Optimizer.Step(lr);
             stats = new GrpoLossStats(r.Loss.item<float>(), r.PolicyLoss.item<float>(), r.Kl.item<float>(), r.ClipFraction.item<float>(), r.RatioMean.item<float>());
             using (no_grad())
-                entropy = ((scores.Entropy * scores.Mask).sum() / scores.Mask.sum().clamp_min(1)).item<float>();
+                entropy = ((scores.Entropy * scores.Mask).sum() / scores.Mask.sum().clamp_min(Scalars.One)).item<float>();
         }
         _policy.eval();
         return (stats, gradNorm, entropy, refSeconds);
