@@ -1,6 +1,5 @@
 using Vrm.Data.ShapesWorld;
 using Vrm.Learner.Grpo;
-using Vrm.Learner.Optim;
 using Vrm.Learner.Pretraining;
 using Vrm.Learner.Training;
 using Vrm.Policy;
