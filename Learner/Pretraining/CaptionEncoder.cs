@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Vrm.Policy;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -44,7 +45,7 @@ public sealed class CaptionEncoder : nn.Module<Tensor, Tensor, Tensor>
         foreach (var b in blocks) x = b.forward(x, keyMask);
         x = norm.forward(x);
         var w = valid.unsqueeze(-1).to(x.dtype);                              // [B, L, 1]
-        var pooled = (x * w).sum(1) / w.sum(1).clamp_min(1);                  // [B, D]
+        var pooled = (x * w).sum(1) / w.sum(1).clamp_min(Scalars.One);        // [B, D] (a held Scalar: Vrm.Policy.Scalars)
         return head.forward(pooled);                                          // [B, E]
     }
 

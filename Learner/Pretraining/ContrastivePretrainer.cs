@@ -19,6 +19,9 @@ public sealed record RetrievalResult(int Images, int Candidates, double Top1Accu
 /// </summary>
 public sealed class ContrastivePretrainer
 {
+    // Held Scalars: a temporary from a C# number can be finalized while libtorch reads it (Vrm.Policy.Scalars).
+    private static readonly Scalar MaxLogitScale = ((float)Math.Log(100)).ToScalar();
+    private static readonly Scalar Two = 2.0.ToScalar();
     private readonly VrmModel _model;
     private readonly VrmTokenizer _tokenizer;
     private readonly ContrastiveOptions _options;
@@ -58,12 +61,12 @@ public sealed class ContrastivePretrainer
             {
                 var img = EmbedImages(train.ImagesOf(rows));                          // [B, E] unit norm
                 var txt = EmbedCaptions(rows.Select(r => captions[r]).ToList());      // [B, E] unit norm
-                var scale = _logitScale.clamp_max((float)Math.Log(100)).exp();        // CLIP caps at 100
+                var scale = _logitScale.clamp_max(MaxLogitScale).exp();               // CLIP caps at 100
                 var logits = scale * img.matmul(txt.t());                              // [B, B]
                 var same = SameCaption(rows.Select(r => captions[r]).ToList());       // [B, B] soft targets
                 var lossI = -(same * logits.log_softmax(1)).sum(1).mean();
                 var lossT = -(same.t() * logits.t().log_softmax(1)).sum(1).mean();
-                var total = (lossI + lossT) / 2;
+                var total = (lossI + lossT).div(Two);
                 _optimizer.zero_grad();
                 total.backward();
                 _optimizer.step();
