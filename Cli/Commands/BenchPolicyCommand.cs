@@ -62,6 +62,21 @@ public static class BenchPolicyCommand
         Row("scorer", r.ScoreSeconds, r.ScoreFlops, r.ScoreRatio, null);
         Console.WriteLine();
         Console.WriteLine($"sampling: {r.SampleTokensPerSecond:N0} tokens/s ({r.GeneratedTokens} tokens); prefill {r.PrefillSeconds * 1e3:F1} ms, decode {r.DecodeStepSeconds * 1e3:F2} ms/step");
+        Console.WriteLine();
+        Console.WriteLine("interleaved pairs (ceiling = best of 3 × 4 fp32 1024³ matmuls measured just before each run):");
+        Pairs("sampling", r.SamplePairs, r.SampleRatioPairedMedian, SampleBar, r.DecodeStepSecondsPerRun);
+        Pairs("training step", r.TrainPairs, r.TrainRatioPairedMedian, TrainBar, null);
+    }
+
+    private static void Pairs(string phase, IReadOnlyList<RatioPair> pairs, double median, double bar, IReadOnlyList<double>? decode)
+    {
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            var p = pairs[i];
+            string step = decode is null ? "" : $", decode {decode[i] * 1e3:F2} ms/step";
+            Console.WriteLine($"  {phase} {i + 1}: ceiling {p.CeilingFlopRate / 1e9:F1} GFLOP/s, {p.Seconds * 1e3:F1} ms, {p.ModelFlopRate / 1e9:F1} GFLOP/s, ratio {p.Ratio:F3}{step}");
+        }
+        Console.WriteLine($"  {phase}: median of pair ratios {median:F3} ({(median >= bar ? "≥" : "<")} bar {bar:F2})");
     }
 
     private static void Row(string phase, double seconds, double flops, double ratio, double? bar) =>
