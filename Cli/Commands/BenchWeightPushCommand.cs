@@ -9,6 +9,7 @@ using Spectre.Console;
 using Vrm.Learner.Distributed;
 using Vrm.Policy;
 using Vrm.RolloutWorker;
+using Vrm.RolloutWorker.WeightSync;
 
 namespace Vrm.Cli.Commands;
 
@@ -79,6 +80,8 @@ public static class BenchWeightPushCommand
         AnsiConsole.MarkupLine($"[grey]synthetic snapshot: {sizeMib} MiB; receivers in this process (Kestrel on 127.0.0.1); {Environment.ProcessorCount} cores shared by sender and receivers[/]");
         var snapshot = Synthetic(bytes);
         var results = new List<Measurement>();
+        var sha256Seconds = new List<double>();
+        var hashCatchUp = new Dictionary<string, double[]>();
 
         // --- gRPC WeightSync: full worker receive path (copy, incremental SHA-256, stage) ---
         int maxWorkers = workerCounts.Max();
@@ -121,15 +124,23 @@ public static class BenchWeightPushCommand
             var configs = transports.SelectMany(t => chunkKibs.Select(c => (Transport: t, ChunkKib: c))).ToArray();
             var tcp = new List<double>();
             var pushSeconds = configs.ToDictionary(c => c, _ => new List<double>());
+            var catchUp = configs.ToDictionary(c => c, _ => new List<double>());
             for (int r = 0; r < repeats; r++)
             {
                 tcp.Add(await RawTcpSecondsAsync(snapshot.Payload, chunkKibs[0] << 10, ct));
+                // SHA-256 of the same bytes on one thread (what the worker's hashing thread must keep up with), same minute.
+                var hashClock = Stopwatch.StartNew();
+                SHA256.HashData(snapshot.PayloadArray);
+                sha256Seconds.Add(hashClock.Elapsed.TotalSeconds);
                 foreach (var c in configs)
                 {
                     using var p = Publisher(c.Transport, c.ChunkKib);
+                    double waitedBefore = WeightPayloadSink.HashCatchUpSecondsTotal;
                     pushSeconds[c].Add(await PushOnce(p, snapshot, 1));
+                    catchUp[c].Add(WeightPayloadSink.HashCatchUpSecondsTotal - waitedBefore);
                 }
             }
+            foreach (var c in configs) hashCatchUp[Label(c.Transport)] = catchUp[c].ToArray();
             results.Add(Make("raw-tcp", 1, chunkKibs[0], tcp, bytes));
             foreach (var c in configs) results.Add(Make(Label(c.Transport), 1, c.ChunkKib, pushSeconds[c], bytes));
 
@@ -181,6 +192,10 @@ public static class BenchWeightPushCommand
         AnsiConsole.Write(table);
         var oneWorker = results.Where(m => m.Transport.StartsWith("push:", StringComparison.Ordinal) && m.Workers == 1).MaxBy(m => m.MiBPerSecondPerWorker)!;
         double ratio = oneWorker.MiBPerSecondPerWorker / rawRate;
+        double sha256MiBPerSecond = sizeMib / Median(sha256Seconds);
+        AnsiConsole.MarkupLine($"SHA-256 on one thread (SHA256.HashData, same bytes, same run): {sha256MiBPerSecond:F0} MiB/s; " +
+            $"the worker's wait for its hashing thread after the last byte, median: " +
+            string.Join(", ", hashCatchUp.Select(kv => $"{kv.Key} {Median(kv.Value):F3} s")));
         AnsiConsole.MarkupLine($"one-worker push ({oneWorker.Transport}, {oneWorker.ChunkKib} KiB) / raw TCP = {ratio:F2} " +
             $"(bar ≥ 0.50: {(ratio >= 0.5 ? "[green]met[/]" : "[red]not met[/]")})");
 
@@ -197,10 +212,19 @@ public static class BenchWeightPushCommand
             one_worker_best = new { oneWorker.Transport, oneWorker.ChunkKib },
             bar = 0.5,
             bar_met = ratio >= 0.5,
+            sha256_one_thread_mib_per_s = sha256MiBPerSecond,
+            sha256_seconds = sha256Seconds,
+            hash_catch_up_seconds = hashCatchUp,
             measurements = results,
         }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }), ct);
         AnsiConsole.MarkupLine($"[grey]wrote {outPath}[/]");
         return 0;
+    }
+
+    private static double Median(IReadOnlyCollection<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static Measurement Make(string transport, int workers, int chunkKib, List<double> seconds, long bytes)

@@ -133,17 +133,7 @@ public sealed class WeightPushConnection : IAsyncDisposable
     private Task SendHeadersAsync(Uri endpoint, TimeSpan timeLeft, CancellationToken ct)
     {
         var block = new MemoryStream();
-        void Literal(string name, string value)
-        {
-            block.WriteByte(0x00); // literal header field without indexing, new name
-            var length = new byte[8];
-            foreach (string s in (ReadOnlySpan<string>)[name, value])
-            {
-                var bytes = Encoding.ASCII.GetBytes(s);
-                block.Write(length, 0, WriteHpackInteger(length, bytes.Length, 7, 0x00));
-                block.Write(bytes);
-            }
-        }
+        void Literal(string name, string value) => HpackEncoder.WriteLiteral(block, name, value);
         Literal(":method", "POST");
         Literal(":scheme", "http");
         Literal(":path", PushPath);
@@ -398,18 +388,5 @@ public sealed class WeightPushConnection : IAsyncDisposable
         int i = 0;
         while (value >= 0x80) { to[i++] = (byte)(value | 0x80); value >>= 7; }
         to[i] = (byte)value;
-    }
-
-    /// <summary>HPACK integer with an N-bit prefix (RFC 7541 §5.1); returns bytes written.</summary>
-    private static int WriteHpackInteger(Span<byte> to, int value, int prefixBits, byte firstByteFlags)
-    {
-        int max = (1 << prefixBits) - 1;
-        if (value < max) { to[0] = (byte)(firstByteFlags | value); return 1; }
-        to[0] = (byte)(firstByteFlags | max);
-        value -= max;
-        int i = 1;
-        while (value >= 0x80) { to[i++] = (byte)(value % 0x80 + 0x80); value /= 0x80; }
-        to[i++] = (byte)value;
-        return i;
     }
 }

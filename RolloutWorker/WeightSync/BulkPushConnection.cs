@@ -24,7 +24,7 @@ namespace Vrm.RolloutWorker.WeightSync;
 /// snapshot array (<see cref="WeightPayloadSink"/>, SHA-256 on its own thread). Same bytes on the wire, same checks
 /// (header admitted before any payload, size, SHA-256 before staging, version order), same gRPC statuses in the trailers.
 /// Scope, on purpose: exactly one client-streaming Push per connection (stream 1 or any one odd stream), HPACK request
-/// headers as WeightPushConnection encodes them (literal fields without indexing, no Huffman); anything else is
+/// headers without Huffman coding (<see cref="HpackDecoder"/>, shared with the learner's end); anything else is
 /// refused with a named status. Flow-control windows are opened wide: the transport pipe's own limit
 /// (Kestrel MaxRequestBufferSize) is what holds a fast sender back.
 /// </summary>
@@ -54,6 +54,7 @@ public sealed class BulkPushConnection
 
     private int _streamId;
     private readonly MemoryStream _headerBlock = new();
+    private readonly HpackDecoder _hpack = new(); // the connection's request-side HPACK state
     private WeightPayloadSink? _sink;
     private string _runId = "";
     private long _unacknowledged; // DATA bytes consumed since the last WINDOW_UPDATE
@@ -301,7 +302,8 @@ public sealed class BulkPushConnection
         foreach (var segment in payload) _headerBlock.Write(segment.Span);
         if ((flags & EndHeaders) == 0) return false;
 
-        var headers = DecodeLiterals(_headerBlock.GetBuffer().AsSpan(0, (int)_headerBlock.Length));
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        _hpack.Decode(_headerBlock.GetBuffer().AsSpan(0, (int)_headerBlock.Length), headers);
         if (!headers.TryGetValue(":path", out var path) || path != PushPath)
         {
             await RespondAsync(StatusCode.Unimplemented, $"the bulk-push path serves {PushPath}, not {path ?? "(no :path)"}", null, deadline.Token);
@@ -478,12 +480,12 @@ public sealed class BulkPushConnection
         if (_streamId == 0) _streamId = 1; // refused before the request headers: answer on the stream the client opens first
         var frames = new MemoryStream();
         var block = new MemoryStream();
-        Literal(block, ":status", "200");
-        Literal(block, "content-type", "application/grpc");
+        HpackEncoder.WriteLiteral(block, ":status", "200");
+        HpackEncoder.WriteLiteral(block, "content-type", "application/grpc");
         if (reply is null)
         {
-            Literal(block, "grpc-status", ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            if (detail.Length > 0) Literal(block, "grpc-message", Uri.EscapeDataString(detail));
+            HpackEncoder.WriteLiteral(block, "grpc-status", ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (detail.Length > 0) HpackEncoder.WriteLiteral(block, "grpc-message", Uri.EscapeDataString(detail));
             Frame(frames, FrameType.Headers, EndHeaders | EndStream, block.ToArray());
         }
         else
@@ -494,7 +496,7 @@ public sealed class BulkPushConnection
             reply.WriteTo(message.AsSpan(5));
             Frame(frames, FrameType.Data, 0, message);
             var trailers = new MemoryStream();
-            Literal(trailers, "grpc-status", "0");
+            HpackEncoder.WriteLiteral(trailers, "grpc-status", "0");
             Frame(frames, FrameType.Headers, EndHeaders | EndStream, trailers.ToArray());
         }
         await _output.WriteAsync(frames.ToArray(), ct);
@@ -531,61 +533,6 @@ public sealed class BulkPushConnection
         byte pad = payload.FirstSpan[0];
         if (pad >= payload.Length) throw new InvalidDataException("weight push: padding longer than the frame");
         return payload.Slice(1, payload.Length - 1 - pad);
-    }
-
-    /// <summary>HPACK literal fields without indexing (or never indexed) with literal names, no Huffman: how WeightPushConnection encodes.</summary>
-    private static Dictionary<string, string> DecodeLiterals(ReadOnlySpan<byte> block)
-    {
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        while (!block.IsEmpty)
-        {
-            if (block[0] is not (0x00 or 0x10))
-                throw new InvalidDataException($"weight push: HPACK representation 0x{block[0]:x2} is not a literal with a literal name (the bulk path decodes only those)");
-            block = block[1..];
-            string name = ReadString(ref block), value = ReadString(ref block);
-            fields[name] = value;
-        }
-        return fields;
-
-        static string ReadString(ref ReadOnlySpan<byte> block)
-        {
-            if (block.IsEmpty) throw new InvalidDataException("weight push: header block ends inside a field");
-            if ((block[0] & 0x80) != 0) throw new InvalidDataException("weight push: Huffman-coded header strings are not decoded on the bulk path");
-            int length = block[0] & 0x7F, at = 1;
-            if (length == 0x7F)
-            {
-                length = 0x7F;
-                for (int shift = 0; ; shift += 7)
-                {
-                    if (at >= block.Length || shift > 21) throw new InvalidDataException("weight push: bad HPACK string length");
-                    length += (block[at] & 0x7F) << shift;
-                    if ((block[at++] & 0x80) == 0) break;
-                }
-            }
-            if (block.Length < at + length) throw new InvalidDataException("weight push: header block ends inside a string");
-            var s = Encoding.ASCII.GetString(block.Slice(at, length));
-            block = block[(at + length)..];
-            return s;
-        }
-    }
-
-    private static void Literal(MemoryStream block, string name, string value)
-    {
-        block.WriteByte(0x00);
-        foreach (var s in (ReadOnlySpan<string>)[name, value])
-        {
-            var bytes = Encoding.ASCII.GetBytes(s);
-            int length = bytes.Length;
-            if (length < 0x7F) block.WriteByte((byte)length);
-            else
-            {
-                block.WriteByte(0x7F);
-                length -= 0x7F;
-                while (length >= 0x80) { block.WriteByte((byte)(length % 0x80 + 0x80)); length /= 0x80; }
-                block.WriteByte((byte)length);
-            }
-            block.Write(bytes);
-        }
     }
 
     /// <summary>gRPC's grpc-timeout: digits and a unit (H M S m u n).</summary>

@@ -46,6 +46,13 @@ public sealed class WeightPayloadSink : IDisposable
 
     public long Received => _received;
 
+    /// <summary>
+    /// Seconds, process-wide, that <see cref="Complete"/> waited for the hashing thread after the last byte arrived
+    /// (bench, diagnostics): the tail where the hash runs alone, behind a receive that outpaced it.
+    /// </summary>
+    public static double HashCatchUpSecondsTotal => Interlocked.Read(ref _hashCatchUpTicks) / (double)System.Diagnostics.Stopwatch.Frequency;
+    private static long _hashCatchUpTicks;
+
     public void Append(ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty) return;
@@ -113,13 +120,18 @@ public sealed class WeightPayloadSink : IDisposable
         if (_received != _header.TotalBytes)
             throw new WeightTransferException(StatusCode.InvalidArgument,
                 $"weight stream v{_header.Version}: truncated: received {_received} of {_header.TotalBytes} bytes");
+        long waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
         StopHasher(abandon: false);
-        string digest = Convert.ToHexStringLower(_sha.GetHashAndReset());
-        if (!string.Equals(digest, _header.Sha256, StringComparison.OrdinalIgnoreCase))
+        Interlocked.Add(ref _hashCatchUpTicks, System.Diagnostics.Stopwatch.GetTimestamp() - waitStart);
+        var digest = _sha.GetHashAndReset();
+        string hex = Convert.ToHexStringLower(digest);
+        if (!string.Equals(hex, _header.Sha256, StringComparison.OrdinalIgnoreCase))
             throw new WeightTransferException(StatusCode.DataLoss,
-                $"weight stream v{_header.Version}: SHA-256 mismatch: received payload {digest}, header says {_header.Sha256}");
+                $"weight stream v{_header.Version}: SHA-256 mismatch: received payload {hex}, header says {_header.Sha256}");
+        // Verified here as it arrived: the worker's swap (ApplyTo) need not hash the payload a second time.
+        var snapshot = WeightSnapshot.FromVerifiedParts(_header, _payload, digest);
         _completed = true; // the array now belongs to the snapshot
-        return WeightSnapshot.FromParts(_header, _payload);
+        return snapshot;
     }
 
     /// <summary>Stops the hashing thread; a payload that was not completed (refused, cut off) returns its array to the pool.</summary>

@@ -1,13 +1,15 @@
 using System.Text;
 
-namespace Vrm.Learner.Distributed;
+namespace Vrm.Protos;
 
 /// <summary>
-/// HPACK header-block decoder (RFC 7541) for <see cref="WeightPushConnection"/>: indexed fields, literals with and
-/// without indexing, the static and dynamic tables and table-size updates. Huffman-coded strings are refused with a
-/// named error: .NET's HPACK encoder (Kestrel's) never emits them, and this decoder only ever reads a worker's answer.
+/// HPACK header-block decoder (RFC 7541) for the weight push's own HTTP/2 framing on both ends: the learner's
+/// WeightPushConnection reads a worker's answer with it, the worker's BulkPushConnection the learner's request headers.
+/// Indexed fields, literals with and without indexing, the static and dynamic tables and table-size updates.
+/// Huffman-coded strings are refused with a named error: neither .NET's HPACK encoder (Kestrel's) nor
+/// <see cref="HpackEncoder"/> emits them. One instance per connection and direction (the dynamic table is per decoder).
 /// </summary>
-internal sealed class HpackDecoder
+public sealed class HpackDecoder
 {
     private static readonly (string Name, string Value)[] Static =
     [
@@ -96,7 +98,7 @@ internal sealed class HpackDecoder
     private static string ReadString(ref ReadOnlySpan<byte> block)
     {
         if (block.IsEmpty) throw new InvalidDataException("HPACK: header block ends inside a string");
-        if ((block[0] & 0x80) != 0) throw new InvalidDataException("HPACK: Huffman-coded header strings are not supported by the weight push client");
+        if ((block[0] & 0x80) != 0) throw new InvalidDataException("HPACK: Huffman-coded header strings are not decoded by the weight push's own HTTP/2 framing");
         int length = ReadInteger(ref block, 7);
         if (length > block.Length) throw new InvalidDataException($"HPACK: a {length}-byte string overruns the header block");
         string s = Encoding.UTF8.GetString(block[..length]);
