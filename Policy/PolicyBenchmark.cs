@@ -107,12 +107,12 @@ public static class PolicyBenchmark
             batch = Sampler.Generate(model, images, promptIds, group, sampling with { Seed = seed + (ulong)i });
             sampleTimes.Add(sw.Elapsed.TotalSeconds);
         }
-        double sampleS = Median(sampleTimes);
+        double sampleS = SampleStatistics.Median(sampleTimes);
         int t0 = 1 + cfg.Vision.NumPatches + promptIds.Max(p => p.Length);
         double sampleFlops = flops.Sampling(prompts, group, t0, batch.DecodeSteps - 1);
-        double prefillS = Median(prefillTimes);
+        double prefillS = SampleStatistics.Median(prefillTimes);
         var decodePerRun = sampleTimes.Zip(prefillTimes, (a, p) => (a - p) / Math.Max(1, batch.DecodeSteps - 1)).ToList();
-        double decodeStepS = Median(decodePerRun);
+        double decodeStepS = SampleStatistics.Median(decodePerRun);
         var samplePairs = Pairs(sampleCeilings, sampleTimes, sampleFlops);
 
         // --- training step: scorer with grad + backward + AdamW over the sampled completions ---
@@ -142,7 +142,7 @@ public static class PolicyBenchmark
             TrainStep();
             trainTimes.Add(sw.Elapsed.TotalSeconds);
         }
-        double trainS = Median(trainTimes);
+        double trainS = SampleStatistics.Median(trainTimes);
         int tc = completions.Max(c => c.Length);
         int length = t0 + tc - 1;
         double trainFlops = flops.TrainStep(rows, length, tc, visionFrozen: true);
@@ -163,7 +163,7 @@ public static class PolicyBenchmark
             ScoreOnce();
             scoreTimes.Add(sw.Elapsed.TotalSeconds);
         }
-        double scoreS = Median(scoreTimes);
+        double scoreS = SampleStatistics.Median(scoreTimes);
         double scoreFlops = flops.Score(rows, length, tc);
 
         return new PolicyBenchmarkResult
@@ -178,8 +178,8 @@ public static class PolicyBenchmark
             TrainStepSeconds = trainS, TrainFlops = trainFlops, TrainFlopRate = trainFlops / trainS, TrainRatio = trainFlops / trainS / mm1024,
             ScoreSeconds = scoreS, ScoreFlops = scoreFlops, ScoreFlopRate = scoreFlops / scoreS, ScoreRatio = scoreFlops / scoreS / mm1024,
             SamplePairs = samplePairs, TrainPairs = trainPairs,
-            SampleRatioPairedMedian = Median(samplePairs.Select(p => p.Ratio).ToList()),
-            TrainRatioPairedMedian = Median(trainPairs.Select(p => p.Ratio).ToList()),
+            SampleRatioPairedMedian = SampleStatistics.Median(samplePairs.Select(p => p.Ratio).ToList()),
+            TrainRatioPairedMedian = SampleStatistics.Median(trainPairs.Select(p => p.Ratio).ToList()),
             DecodeStepSecondsPerRun = decodePerRun,
         };
     }
@@ -208,12 +208,6 @@ public static class PolicyBenchmark
             for (int i = 0; i < reps; i++) torch.matmul(a, b).Dispose();
             times.Add(sw.Elapsed.TotalSeconds / reps);
         }
-        return 2.0 * m * k * n / (best ? times.Min() : Median(times));
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var s = xs.OrderBy(x => x).ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+        return 2.0 * m * k * n / (best ? times.Min() : SampleStatistics.Median(times));
     }
 }

@@ -192,10 +192,10 @@ public static class BenchWeightPushCommand
         AnsiConsole.Write(table);
         var oneWorker = results.Where(m => m.Transport.StartsWith("push:", StringComparison.Ordinal) && m.Workers == 1).MaxBy(m => m.MiBPerSecondPerWorker)!;
         double ratio = oneWorker.MiBPerSecondPerWorker / rawRate;
-        double sha256MiBPerSecond = sizeMib / Median(sha256Seconds);
+        double sha256MiBPerSecond = sizeMib / SampleStatistics.Median(sha256Seconds);
         AnsiConsole.MarkupLine($"SHA-256 on one thread (SHA256.HashData, same bytes, same run): {sha256MiBPerSecond:F0} MiB/s; " +
             $"the worker's wait for its hashing thread after the last byte, median: " +
-            string.Join(", ", hashCatchUp.Select(kv => $"{kv.Key} {Median(kv.Value):F3} s")));
+            string.Join(", ", hashCatchUp.Select(kv => $"{kv.Key} {SampleStatistics.Median(kv.Value):F3} s")));
         AnsiConsole.MarkupLine($"one-worker push ({oneWorker.Transport}, {oneWorker.ChunkKib} KiB) / raw TCP = {ratio:F2} " +
             $"(bar ≥ 0.50: {(ratio >= 0.5 ? "[green]met[/]" : "[red]not met[/]")})");
 
@@ -219,12 +219,6 @@ public static class BenchWeightPushCommand
         }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }), ct);
         AnsiConsole.MarkupLine($"[grey]wrote {outPath}[/]");
         return 0;
-    }
-
-    private static double Median(IReadOnlyCollection<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static Measurement Make(string transport, int workers, int chunkKib, List<double> seconds, long bytes)
