@@ -82,6 +82,10 @@ public static class BenchWeightPushCommand
         var results = new List<Measurement>();
         var sha256Seconds = new List<double>();
         var hashCatchUp = new Dictionary<string, double[]>();
+        // Process CPU (all threads: sender, receiver, hashing) per GiB moved. Sender and receivers share this machine's
+        // cores, so once both paths keep every core busy, push ÷ raw can be no better than raw's CPU ÷ push's CPU.
+        var tcpCpu = new List<double>();
+        var cpuPerGib = new Dictionary<string, double[]>();
 
         // --- gRPC WeightSync: full worker receive path (copy, incremental SHA-256, stage) ---
         int maxWorkers = workerCounts.Max();
@@ -94,10 +98,12 @@ public static class BenchWeightPushCommand
             var targets = hosts.Select((h, i) => new WeightSyncTarget($"bench-{i}", new Uri($"http://127.0.0.1:{WorkerGrpcHost.BoundPort(h)}"))).ToArray();
             long version = 0;
 
-            async Task<double> PushOnce(WeightPublisher publisher, SyntheticSnapshot what, int workers)
+            async Task<double> PushOnce(WeightPublisher publisher, SyntheticSnapshot what, int workers, List<double>? cpuSeconds = null)
             {
                 var versioned = WeightSnapshot.FromParts(what.Header with { Version = ++version }, what.PayloadArray);
+                var cpuBefore = ProcessCpuSeconds();
                 var result = await publisher.PushAsync(versioned, "bench", targets.Take(workers).ToArray(), ct);
+                cpuSeconds?.Add(ProcessCpuSeconds() - cpuBefore);
                 if (!result.AllSucceeded)
                     throw new InvalidOperationException($"push to {workers} workers failed: {string.Join("; ", result.Failed.Select(f => $"{f.WorkerId}: {f.Error}"))}");
                 foreach (var h in holders) h.SwapStaged(); // drops the staged payload (no model): frees the memory
@@ -125,9 +131,12 @@ public static class BenchWeightPushCommand
             var tcp = new List<double>();
             var pushSeconds = configs.ToDictionary(c => c, _ => new List<double>());
             var catchUp = configs.ToDictionary(c => c, _ => new List<double>());
+            var pushCpu = configs.ToDictionary(c => c, _ => new List<double>());
             for (int r = 0; r < repeats; r++)
             {
+                var cpuBefore = ProcessCpuSeconds();
                 tcp.Add(await RawTcpSecondsAsync(snapshot.Payload, chunkKibs[0] << 10, ct));
+                tcpCpu.Add(ProcessCpuSeconds() - cpuBefore);
                 // SHA-256 of the same bytes on one thread (what the worker's hashing thread must keep up with), same minute.
                 var hashClock = Stopwatch.StartNew();
                 SHA256.HashData(snapshot.PayloadArray);
@@ -136,11 +145,13 @@ public static class BenchWeightPushCommand
                 {
                     using var p = Publisher(c.Transport, c.ChunkKib);
                     double waitedBefore = WeightPayloadSink.HashCatchUpSecondsTotal;
-                    pushSeconds[c].Add(await PushOnce(p, snapshot, 1));
+                    pushSeconds[c].Add(await PushOnce(p, snapshot, 1, pushCpu[c]));
                     catchUp[c].Add(WeightPayloadSink.HashCatchUpSecondsTotal - waitedBefore);
                 }
             }
             foreach (var c in configs) hashCatchUp[Label(c.Transport)] = catchUp[c].ToArray();
+            foreach (var c in configs) cpuPerGib[Label(c.Transport)] = pushCpu[c].Select(x => x / (bytes / (double)(1L << 30))).ToArray();
+            cpuPerGib["raw-tcp"] = tcpCpu.Select(x => x / (bytes / (double)(1L << 30))).ToArray();
             results.Add(Make("raw-tcp", 1, chunkKibs[0], tcp, bytes));
             foreach (var c in configs) results.Add(Make(Label(c.Transport), 1, c.ChunkKib, pushSeconds[c], bytes));
 
@@ -196,6 +207,12 @@ public static class BenchWeightPushCommand
         AnsiConsole.MarkupLine($"SHA-256 on one thread (SHA256.HashData, same bytes, same run): {sha256MiBPerSecond:F0} MiB/s; " +
             $"the worker's wait for its hashing thread after the last byte, median: " +
             string.Join(", ", hashCatchUp.Select(kv => $"{kv.Key} {SampleStatistics.Median(kv.Value):F3} s")));
+        double rawCpu = SampleStatistics.Median(cpuPerGib["raw-tcp"]);
+        double sha256CpuPerGib = SampleStatistics.Median(sha256Seconds) / (bytes / (double)(1L << 30));
+        AnsiConsole.MarkupLine($"process CPU per GiB moved (core-seconds, median): raw TCP {rawCpu:F2}; " +
+            string.Join(", ", cpuPerGib.Where(kv => kv.Key != "raw-tcp").Select(kv => $"{kv.Key} {SampleStatistics.Median(kv.Value):F2}")) +
+            $"; of which SHA-256 alone {sha256CpuPerGib:F2}. With every core busy, push ÷ raw ≤ raw CPU ÷ push CPU = " +
+            string.Join(", ", cpuPerGib.Where(kv => kv.Key != "raw-tcp").Select(kv => $"{rawCpu / SampleStatistics.Median(kv.Value):F2}")));
         AnsiConsole.MarkupLine($"one-worker push ({oneWorker.Transport}, {oneWorker.ChunkKib} KiB) / raw TCP = {ratio:F2} " +
             $"(bar ≥ 0.50: {(ratio >= 0.5 ? "[green]met[/]" : "[red]not met[/]")})");
 
@@ -215,10 +232,18 @@ public static class BenchWeightPushCommand
             sha256_one_thread_mib_per_s = sha256MiBPerSecond,
             sha256_seconds = sha256Seconds,
             hash_catch_up_seconds = hashCatchUp,
+            process_cpu_seconds_per_gib = cpuPerGib,
+            sha256_cpu_seconds_per_gib = sha256CpuPerGib,
             measurements = results,
         }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }), ct);
         AnsiConsole.MarkupLine($"[grey]wrote {outPath}[/]");
         return 0;
+    }
+
+    private static double ProcessCpuSeconds()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
     }
 
     private static Measurement Make(string transport, int workers, int chunkKib, List<double> seconds, long bytes)
