@@ -31,6 +31,7 @@ public static class BenchClusterCommand
     private static readonly Option<double> TailProb = new("--tail-prob") { Description = "probability of a slow (tail) assignment", DefaultValueFactory = _ => 0.02 };
     private static readonly Option<double> TailMedianMs = new("--tail-median-ms") { Description = "tail lognormal median", DefaultValueFactory = _ => 100 };
     private static readonly Option<bool> SeparateCalls = new("--separate-complete") { Description = "workers call Complete then Lease (2 grain calls per assignment) instead of CompleteAndLease" };
+    private static readonly Option<bool> AllocTypes = new("--alloc-types") { Description = "sample which types the measured window allocates (runtime GCAllocationTick events; in the JSON)" };
     private static readonly Option<string?> Redis = new("--redis") { Description = "run the silo with Redis clustering/storage (connection string) instead of in-memory" };
 
     private static readonly Part[] Parts =
@@ -42,7 +43,7 @@ public static class BenchClusterCommand
     public static Command Create()
     {
         var cmd = new Command("cluster", "Cluster benchmarks: " + string.Join("; ", Parts.Select(p => $"{p.Name} — {p.Description}")));
-        foreach (var o in new Option[] { PartOption, OutOption, Workers, Steps, WarmupSteps, MaxWarmupSteps, PromptsPerStep, GroupSize, PerAssignment, MaxStaleness, MedianMs, Sigma, TailProb, TailMedianMs, SeparateCalls, Redis, BenchTrainOverhead.TrainSteps, BenchTrainOverhead.TrainWorkers, BenchTrainOverhead.TrainHome })
+        foreach (var o in new Option[] { PartOption, OutOption, Workers, Steps, WarmupSteps, MaxWarmupSteps, PromptsPerStep, GroupSize, PerAssignment, MaxStaleness, MedianMs, Sigma, TailProb, TailMedianMs, SeparateCalls, AllocTypes, Redis, BenchTrainOverhead.TrainSteps, BenchTrainOverhead.TrainWorkers, BenchTrainOverhead.TrainHome })
             cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
@@ -66,7 +67,7 @@ public static class BenchClusterCommand
             Latency: LatencyDistribution.LogNormal(TimeSpan.FromMilliseconds(pr.GetValue(MedianMs)), pr.GetValue(Sigma))
                 .WithTail(pr.GetValue(TailProb), TimeSpan.FromMilliseconds(pr.GetValue(TailMedianMs)), 0.5),
             Redis: pr.GetValue(Redis), WarmupSteps: pr.GetValue(WarmupSteps), SeparateCompleteAndLease: pr.GetValue(SeparateCalls),
-            MaxWarmupSteps: pr.GetValue(MaxWarmupSteps));
+            MaxWarmupSteps: pr.GetValue(MaxWarmupSteps), SampleAllocations: pr.GetValue(AllocTypes));
         if (options.Validate() is { } error)
         {
             await Console.Error.WriteLineAsync($"vrm bench cluster: {error}");
@@ -91,6 +92,7 @@ public static class BenchClusterCommand
         table.AddRow("scheduler busy lease / complete, journal wall (ms)", $"{r.SchedulerLeaseBusyMs:F0} / {r.SchedulerCompleteBusyMs:F0} / {r.SchedulerStorageWriteMs:F0} ({r.StorageWrites} writes in {r.JournalPasses} group commits)", "");
         table.AddRow("journal: longest pass (ms) / segments cleared", $"{r.LongestJournalPassMs:F1} / {r.SegmentsCleared}", "");
         table.AddRow("GCs (gen2) / GC pause / JIT in measured window (ms)", $"{r.GcCollections} ({r.Gen2Collections}) / {r.GcPauseMs:F0} / {r.JitMs:F0}", "");
+        table.AddRow("GC", Markup.Escape(r.Gc ?? ""), "");
         table.AddRow("allocated per assignment (KiB, whole process)", $"{r.AllocatedKbPerAssignment:F1}", "");
         table.AddRow("process CPU per assignment (ms)", $"{r.CpuMillisecondsPerAssignment:F3}", "");
         table.AddRow("CPU-bound rate on all cores (assignments/s)", $"{r.CpuBoundAssignmentsPerSecond:F0}", "");
@@ -99,6 +101,8 @@ public static class BenchClusterCommand
         table.AddRow("exactly-once violations", $"{r.ExactlyOnceViolations}", "0");
         table.AddRow("meets bar", r.MeetsBar ? "[green]yes[/]" : "[red]no[/]", "");
         AnsiConsole.Write(table);
+        foreach (var t in r.AllocationsByType ?? [])
+            AnsiConsole.MarkupLine($"[grey]allocated {t.Share,6:P1}  {Markup.Escape(t.Type)} ({t.Samples} samples)[/]");
 
         var path = pr.GetValue(OutOption) ?? Path.Combine("artifacts", "bench", "cluster-control-plane.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

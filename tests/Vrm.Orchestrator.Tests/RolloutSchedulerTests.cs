@@ -159,6 +159,31 @@ public class RolloutSchedulerTests(EmbeddedSilo silo)
     }
 
     [Fact]
+    public async Task A_completion_must_cover_each_prompt_of_its_assignment_exactly_once()
+    {
+        var s = NewScheduler();
+        await s.Configure(new SchedulerSettings(0, TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(5)));
+        await s.EnqueueStep(Groups.Step(0, prompts: 3, perAssignment: 3));
+        var a = await LeaseOne(s, "w1");
+        Assert.Equal(3, a.PromptIndices.Length);
+        var good = Groups.For(a, "w1", 0);
+
+        var twice = await s.Complete(a.AssignmentId, "w1", [good[0], good[1], good[0]]);
+        Assert.Equal(CompletionOutcome.Invalid, twice.Outcome);
+        Assert.Contains($"prompt {good[0].PromptIndex} is not in the assignment or is sent twice", twice.Error);
+        var foreign = await s.Complete(a.AssignmentId, "w1", [good[0], good[1], good[2] with { PromptIndex = 999 }]);
+        Assert.Equal(CompletionOutcome.Invalid, foreign.Outcome);
+        Assert.Contains("prompt 999 is not in the assignment", foreign.Error);
+        var short_ = await s.Complete(a.AssignmentId, "w1", [good[0], good[1]]);
+        Assert.Equal(CompletionOutcome.Invalid, short_.Outcome);
+        Assert.Contains("has 3 prompts but 2 groups were sent", short_.Error);
+
+        // Any order is fine.
+        Assert.Equal(CompletionOutcome.Accepted, (await s.Complete(a.AssignmentId, "w1", [good[2], good[0], good[1]])).Outcome);
+        Assert.Equal(TakeStepOutcome.Ready, (await s.TakeCompletedStep(0)).Outcome);
+    }
+
+    [Fact]
     public async Task Stale_or_foreign_or_malformed_completions_are_ignored()
     {
         var s = NewScheduler();

@@ -5,7 +5,7 @@ namespace Vrm.Orchestrator.Contracts.Rollouts;
 /// assignment, and the worker's next lease (granted whatever the ack says — a refused completion is
 /// the worker's to log, not a reason to idle).
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, SuppressReferenceTracking]
 public sealed record CompleteAndLeaseResult(
     [property: Id(0)] CompletionAck Ack,
     [property: Id(1)] LeaseResult Next);

@@ -19,7 +19,7 @@ public enum CompletionOutcome
     Abandoned = 6,
 }
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, SuppressReferenceTracking]
 public sealed record CompletionAck(
     [property: Id(0)] CompletionOutcome Outcome,
     [property: Id(1)] string? Error = null)

@@ -12,7 +12,7 @@ public enum LeaseOutcome
 }
 
 /// <summary>Answer to a lease request. The scheduler never blocks on a long poll; the worker backs off by <see cref="RetryAfter"/>.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, SuppressReferenceTracking]
 public sealed record LeaseResult(
     [property: Id(0)] LeaseOutcome Outcome,
     [property: Id(1)] RolloutAssignment? Assignment,

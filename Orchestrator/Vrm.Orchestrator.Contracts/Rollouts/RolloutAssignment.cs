@@ -5,7 +5,7 @@ namespace Vrm.Orchestrator.Contracts.Rollouts;
 /// version ≥ <see cref="MinVersion"/> (= required − maxStaleness), and complete before the deadline
 /// or the assignment goes back to the queue.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, SuppressReferenceTracking]
 public sealed record RolloutAssignment(
     [property: Id(0)] string AssignmentId,
     [property: Id(1)] string RunId,

@@ -255,8 +255,10 @@ public sealed class RolloutSchedulerGrain(
     public async Task<CompleteAndLeaseResult> CompleteAndLease(string assignmentId, string workerId, CompletedGroup[] groups, long workerVersion)
     {
         var ack = CompleteCore(assignmentId, workerId, groups);
-        // Granted in the same turn; the reply (and so the lease) waits for the completion's commit.
-        var next = await Lease(workerId, workerVersion);
+        // Granted in the same turn (LeaseCore directly: no Task per call); the reply (and so the lease) waits for the completion's commit.
+        var t0 = Stopwatch.GetTimestamp();
+        var next = LeaseCore(workerId, workerVersion);
+        _leaseTicks += Stopwatch.GetTimestamp() - t0;
         if (ack.Settled) await _journal.Commit();
         return new CompleteAndLeaseResult(ack, next);
     }
@@ -290,9 +292,11 @@ public sealed class RolloutSchedulerGrain(
         if (workerId is null || !rec.Holders.Contains(workerId))
             return new(CompletionOutcome.NotLeaseHolder, $"worker '{workerId}' never leased assignment '{assignmentId}'");
         if (Invalid(rec.Assignment, groups) is { } error) return new(CompletionOutcome.Invalid, error);
-        if (groups.FirstOrDefault(g => g.PolicyVersion < rec.Assignment.MinVersion) is { } stale)
-            return new(CompletionOutcome.StaleVersion,
-                $"group for prompt {stale.PromptIndex} was sampled with policy version {stale.PolicyVersion}; assignment '{assignmentId}' needs ≥ {rec.Assignment.MinVersion}");
+        // Loops, not LINQ: this runs once per assignment and a lambda capturing rec allocated a closure each time.
+        foreach (var stale in groups)
+            if (stale.PolicyVersion < rec.Assignment.MinVersion)
+                return new(CompletionOutcome.StaleVersion,
+                    $"group for prompt {stale.PromptIndex} was sampled with policy version {stale.PolicyVersion}; assignment '{assignmentId}' needs ≥ {rec.Assignment.MinVersion}");
         if (step.Header.HandedOff) return new(CompletionOutcome.Duplicate); // cannot happen (handed off ⇒ settled); guards frozen contents
 
         if (rec.Status == AssignmentStatus.Pending) RemovePending(rec);
@@ -309,11 +313,17 @@ public sealed class RolloutSchedulerGrain(
     {
         if (groups is null || groups.Length != a.PromptIndices.Length)
             return $"assignment '{a.AssignmentId}' has {a.PromptIndices.Length} prompts but {groups?.Length ?? 0} groups were sent";
-        var expected = a.PromptIndices.ToHashSet();
+        // Each prompt of the assignment matched by exactly one group. Without a HashSet per call: assignments hold a
+        // few prompts, so the quadratic scan is cheaper than the allocation (a stack bitmap up to 256 prompts).
+        var n = a.PromptIndices.Length;
+        Span<bool> seen = n <= 256 ? stackalloc bool[n] : new bool[n];
         foreach (var g in groups)
         {
             if (g is null) return $"assignment '{a.AssignmentId}': a group is null";
-            if (!expected.Remove(g.PromptIndex)) return $"assignment '{a.AssignmentId}': prompt {g.PromptIndex} is not in the assignment or is sent twice";
+            var at = Array.IndexOf(a.PromptIndices, g.PromptIndex);
+            while (at >= 0 && seen[at]) at = Array.IndexOf(a.PromptIndices, g.PromptIndex, at + 1);
+            if (at < 0) return $"assignment '{a.AssignmentId}': prompt {g.PromptIndex} is not in the assignment or is sent twice";
+            seen[at] = true;
             if (g.Completions is null || g.Completions.Length != a.GroupSize)
                 return $"assignment '{a.AssignmentId}': prompt {g.PromptIndex} has {g.Completions?.Length ?? 0} completions, the group size is {a.GroupSize}";
             foreach (var c in g.Completions)

@@ -22,7 +22,8 @@ public sealed record ControlPlaneBenchmarkOptions(
     int Seed = 1,
     int WarmupSteps = 20,
     bool SeparateCompleteAndLease = false,
-    int MaxWarmupSteps = 400)
+    int MaxWarmupSteps = 400,
+    bool SampleAllocations = false)
 {
     /// <summary>Warm-up ends once the JIT used less than this share of one core over the last <see cref="JitQuietWindow"/> steps.</summary>
     public const double JitQuietShare = 0.03;
@@ -93,7 +94,9 @@ public sealed record ControlPlaneBenchmarkResult(
     int WarmupStepsRun,
     double AllocatedKbPerAssignment,
     double GcPauseMs,
-    double JitMs)
+    double JitMs,
+    IReadOnlyList<AllocatedType>? AllocationsByType = null,
+    string? Gc = null)
 {
     public const double BarAssignmentsPerSecond = 5000;
     public const double BarLeaseP99Ms = 50;
@@ -125,8 +128,12 @@ public static class ControlPlaneBenchmark
     {
         if (o.Validate() is { } error) throw new ArgumentException(error);
         var loadBefore = LoadAverage();
+        // The orchestrator role's GC latency mode (the benchmark stands in for that process).
+        var gcMode = OrchestratorGc.Apply();
+        var gc = $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, latency mode {gcMode}, gen0size {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "default"}";
         var cluster = new ClusterEndpoints(o.Redis is null ? "vrm" : $"bench-{Guid.NewGuid():N}", "vrm-bench", o.Redis, FreePort());
         var endpoints = new SiloEndpoints(cluster, FreePort(), FreePort(), IPAddress.Loopback, false);
+        using var sampler = o.SampleAllocations ? new AllocationSampler() : null;
         using var silo = OrchestratorHost.BuildSilo(endpoints);
         await silo.StartAsync(ct);
         try
@@ -169,6 +176,7 @@ public static class ControlPlaneBenchmark
                 allocatedAtStart = GC.GetTotalAllocatedBytes();
                 gcPauseAtStart = GC.GetTotalPauseDuration();
                 jitAtStart = System.Runtime.JitInfo.GetCompilationTime();
+                sampler?.Start();
                 sw.Restart();
             }
             // Warm-up: at least WarmupSteps, then until the JIT goes quiet (tier-1 recompiles of hot code lag
@@ -193,6 +201,7 @@ public static class ControlPlaneBenchmark
                 return false;
             });
             sw.Stop();
+            sampler?.Stop();
             process.Refresh();
             var cpu = process.TotalProcessorTime - cpuAtStart;
             // Where measured time went besides calls: GCs (gen0 count includes every gen) and JIT still tiering up.
@@ -226,7 +235,8 @@ public static class ControlPlaneBenchmark
                 o.WarmupSteps, cpuPerAssignment, Environment.ProcessorCount * 1000.0 / cpuPerAssignment,
                 stats.JournalPasses, stats.AssignmentsAbandoned,
                 o.SeparateCompleteAndLease ? "Lease + Complete (2 calls per assignment)" : "CompleteAndLease (1 call per assignment)",
-                stats.SegmentsCleared, stats.LongestJournalPassMilliseconds, gcCollections, gen2Collections, (int)measureFrom, allocated / 1024.0 / Math.Max(1, assignments), gcPause.TotalMilliseconds, jit.TotalMilliseconds);
+                stats.SegmentsCleared, stats.LongestJournalPassMilliseconds, gcCollections, gen2Collections, (int)measureFrom, allocated / 1024.0 / Math.Max(1, assignments), gcPause.TotalMilliseconds, jit.TotalMilliseconds,
+                sampler?.Top(25), gc);
         }
         finally
         {
