@@ -109,7 +109,6 @@ public static class OrchestratorHost
     public static WebApplication BuildServer(SiloEndpoints endpoints, Action<WorkerRegistryOptions>? registry = null, AdminOptions? admin = null)
     {
         admin ??= AdminOptions.FromEnvironment();
-        OrchestratorGc.Apply();
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true);
         QuietOrleans(builder.Logging);

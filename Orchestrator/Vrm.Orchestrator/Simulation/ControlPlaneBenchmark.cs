@@ -119,6 +119,11 @@ public sealed record ControlPlaneBenchmarkResult(
 /// p99 (50–90 ms) is mostly those pauses. With DOTNET_GCgen0size=0x4000000 (env only; no runtimeconfig name)
 /// the window had 9–11 GCs (3–4 gen2) and 0.63–0.82 s of pause; rate and p99 were inconclusive on a loaded
 /// machine (4 interleaved pairs) — pauses fall less than counts because gen2 collections remain.
+/// Session 7 (quiet, 60 measured steps): workstation GC spent ~2.5 s of a ~9 s window in GC pauses (p99 49–63 ms);
+/// server GC (now the vrm executable's setting) ~0.8–1.0 s, p99 25–48 ms over six runs, 7,100–7,400 assignments/s.
+/// gen0size 64 MiB, non-concurrent GC and TieredPGO off did not help; SustainedLowLatency vs Interactive made no
+/// difference under server GC (p99 medians 44.2 vs 44.2 ms, 3 runs each). About a quarter of the bytes allocated
+/// per call were Orleans' reference-tracking overflow tables; the rollout messages now suppress tracking.
 /// Also reports the process's CPU time per assignment (silo + client + simulated workers together,
 /// on this machine's cores), which a loaded shared machine does not distort the way wall-clock rates are.
 /// </summary>
@@ -128,9 +133,8 @@ public static class ControlPlaneBenchmark
     {
         if (o.Validate() is { } error) throw new ArgumentException(error);
         var loadBefore = LoadAverage();
-        // The orchestrator role's GC latency mode (the benchmark stands in for that process).
-        var gcMode = OrchestratorGc.Apply();
-        var gc = $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, latency mode {gcMode}, gen0size {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "default"}";
+        // The GC the measurement ran under: the lease p99 is mostly GC pauses, so it matters which (see vrm.csproj).
+        var gc = $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, latency mode {System.Runtime.GCSettings.LatencyMode}, gen0size {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "default"}";
         var cluster = new ClusterEndpoints(o.Redis is null ? "vrm" : $"bench-{Guid.NewGuid():N}", "vrm-bench", o.Redis, FreePort());
         var endpoints = new SiloEndpoints(cluster, FreePort(), FreePort(), IPAddress.Loopback, false);
         using var sampler = o.SampleAllocations ? new AllocationSampler() : null;
