@@ -60,7 +60,9 @@ public sealed record DefaultRecipe
     /// steps — the schedule of the highest test count measured (session 5: 48.7 % at step 50 from a 40.0 % start;
     /// session 6, 1,000-step pretraining: 45.3 → 50.3 %, test evaluated every 25 steps). The 3-seed run of these defaults
     /// (session 6, `vrm bench learn --seeds 1 2 3 --prepare-seed 1`): 45.7 → 47.0 / 49.0 / 49.0 % test count (+1.3 / +3.3 /
-    /// +3.3), ood +2.7 / +4.3 / +2.0, format 100 %; the +15 bar is not met.
+    /// +3.3), ood +2.7 / +4.3 / +2.0, format 100 %; the +15 bar is not met. Session 7, fresh prompts (16,000 train examples),
+    /// same command and SFT start: 45.7 → 51.0 / 47.7 / 51.0 % (+5.3 / +2.0 / +5.3, mean +4.2), ood +6.3 / +0.3 / +3.0,
+    /// format 100 %, GRPO 9.3–10.0 min; still not +15.
     /// </summary>
     public GrpoOptions LearnBenchGrpo => Grpo with { Schedule = LrScheduleKind.Cosine };
     public int LearnBenchSteps { get; init; } = 150;
