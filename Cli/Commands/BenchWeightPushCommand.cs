@@ -77,6 +77,7 @@ public static class BenchWeightPushCommand
         bool pull, string outPath, CancellationToken ct)
     {
         long bytes = (long)sizeMib << 20;
+        double gib = bytes / (double)(1L << 30);
         AnsiConsole.MarkupLine($"[grey]synthetic snapshot: {sizeMib} MiB; receivers in this process (Kestrel on 127.0.0.1); {Environment.ProcessorCount} cores shared by sender and receivers[/]");
         var snapshot = Synthetic(bytes);
         var results = new List<Measurement>();
@@ -150,8 +151,8 @@ public static class BenchWeightPushCommand
                 }
             }
             foreach (var c in configs) hashCatchUp[Label(c.Transport)] = catchUp[c].ToArray();
-            foreach (var c in configs) cpuPerGib[Label(c.Transport)] = pushCpu[c].Select(x => x / (bytes / (double)(1L << 30))).ToArray();
-            cpuPerGib["raw-tcp"] = tcpCpu.Select(x => x / (bytes / (double)(1L << 30))).ToArray();
+            foreach (var c in configs) cpuPerGib[Label(c.Transport)] = pushCpu[c].Select(x => x / gib).ToArray();
+            cpuPerGib["raw-tcp"] = tcpCpu.Select(x => x / gib).ToArray();
             results.Add(Make("raw-tcp", 1, chunkKibs[0], tcp, bytes));
             foreach (var c in configs) results.Add(Make(Label(c.Transport), 1, c.ChunkKib, pushSeconds[c], bytes));
 
@@ -208,7 +209,7 @@ public static class BenchWeightPushCommand
             $"the worker's wait for its hashing thread after the last byte, median: " +
             string.Join(", ", hashCatchUp.Select(kv => $"{kv.Key} {SampleStatistics.Median(kv.Value):F3} s")));
         double rawCpu = SampleStatistics.Median(cpuPerGib["raw-tcp"]);
-        double sha256CpuPerGib = SampleStatistics.Median(sha256Seconds) / (bytes / (double)(1L << 30));
+        double sha256CpuPerGib = SampleStatistics.Median(sha256Seconds) / gib;
         AnsiConsole.MarkupLine($"process CPU per GiB moved (core-seconds, median): raw TCP {rawCpu:F2}; " +
             string.Join(", ", cpuPerGib.Where(kv => kv.Key != "raw-tcp").Select(kv => $"{kv.Key} {SampleStatistics.Median(kv.Value):F2}")) +
             $"; of which SHA-256 alone {sha256CpuPerGib:F2}. With every core busy, push ÷ raw ≤ raw CPU ÷ push CPU = " +

@@ -192,10 +192,13 @@ public sealed class RolloutSchedulerGrain(
         return new(EnqueueOutcome.Enqueued, step.Assignments.Count, Unconsumed(), cap);
     }
 
-    public Task<LeaseResult> Lease(string workerId, long workerVersion)
+    public Task<LeaseResult> Lease(string workerId, long workerVersion) => Task.FromResult(TimedLease(workerId, workerVersion));
+
+    /// <summary><see cref="LeaseCore"/> with its time added to the scheduler's lease busy time (stats).</summary>
+    private LeaseResult TimedLease(string workerId, long workerVersion)
     {
         var t0 = Stopwatch.GetTimestamp();
-        try { return Task.FromResult(LeaseCore(workerId, workerVersion)); }
+        try { return LeaseCore(workerId, workerVersion); }
         finally { _leaseTicks += Stopwatch.GetTimestamp() - t0; }
     }
 
@@ -255,10 +258,8 @@ public sealed class RolloutSchedulerGrain(
     public async Task<CompleteAndLeaseResult> CompleteAndLease(string assignmentId, string workerId, CompletedGroup[] groups, long workerVersion)
     {
         var ack = CompleteCore(assignmentId, workerId, groups);
-        // Granted in the same turn (LeaseCore directly: no Task per call); the reply (and so the lease) waits for the completion's commit.
-        var t0 = Stopwatch.GetTimestamp();
-        var next = LeaseCore(workerId, workerVersion);
-        _leaseTicks += Stopwatch.GetTimestamp() - t0;
+        // Granted in the same turn (no Task per call); the reply (and so the lease) waits for the completion's commit.
+        var next = TimedLease(workerId, workerVersion);
         if (ack.Settled) await _journal.Commit();
         return new CompleteAndLeaseResult(ack, next);
     }

@@ -120,7 +120,7 @@ public sealed record ControlPlaneBenchmarkResult(
 /// the window had 9–11 GCs (3–4 gen2) and 0.63–0.82 s of pause; rate and p99 were inconclusive on a loaded
 /// machine (4 interleaved pairs) — pauses fall less than counts because gen2 collections remain.
 /// Session 7 (quiet, 60 measured steps): workstation GC spent ~2.5 s of a ~9 s window in GC pauses (p99 49–63 ms);
-/// server GC (now the vrm executable's setting) ~0.8–1.0 s, p99 25–48 ms over six runs, 7,100–7,400 assignments/s.
+/// server GC (now the vrm executable's setting) ~0.8–1.0 s, p99 25–48 ms over six runs, 7,100–7,300 assignments/s.
 /// gen0size 64 MiB, non-concurrent GC and TieredPGO off did not help; SustainedLowLatency vs Interactive made no
 /// difference under server GC (p99 medians 44.2 vs 44.2 ms, 3 runs each). About a quarter of the bytes allocated
 /// per call were Orleans' reference-tracking overflow tables; the rollout messages now suppress tracking.
