@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using TorchSharp;
 using Vrm.Data;
 using Vrm.Policy.Config;
@@ -28,21 +29,56 @@ public sealed class ExampleSet : IDisposable
 
     /// <summary>Loads <paramref name="path"/> (a JSONL file or a folder of them) filtered to a split and tasks.</summary>
     public static ExampleSet Load(string path, string? split, IReadOnlyCollection<string>? tasks, VisionConfig vision,
-        VrmTokenizer tokenizer, PromptTemplate template, int? limit = null, bool skipInvalid = false)
+        VrmTokenizer tokenizer, PromptTemplate template, int? limit = null, bool skipInvalid = false) =>
+        LoadSplits(path, [(split, limit)], tasks, vision, tokenizer, template, skipInvalid)[0];
+
+    /// <summary>
+    /// Several splits of one dataset from a single read (a learner needs train, test and ood: reading the folder
+    /// once instead of three times). <c>null</c> as a split keeps every split. Each split is capped at its limit.
+    /// </summary>
+    public static ExampleSet[] LoadSplits(string path, IReadOnlyList<(string? Split, int? Limit)> splits, IReadOnlyCollection<string>? tasks,
+        VisionConfig vision, VrmTokenizer tokenizer, PromptTemplate template, bool skipInvalid = false)
     {
-        var result = DatasetReader.Load(path, new DatasetLoadOptions { Split = split, Tasks = tasks, SkipInvalid = skipInvalid });
-        var examples = result.Examples;
-        if (limit is { } n && examples.Count > n) examples = examples.Take(n).ToList();
-        if (examples.Count == 0)
-            throw new InvalidDataException($"{path}: no examples for split '{split ?? "any"}' and tasks [{string.Join(", ", tasks ?? [])}]");
-        return FromExamples(examples, vision, tokenizer, template);
+        // FromExamples decodes every kept image anyway (and names any it cannot), so the reader decodes them first
+        // only when it must drop bad lines; otherwise it checks that the files exist.
+        string? only = splits.Select(x => x.Split).Distinct().Count() == 1 ? splits[0].Split : null;
+        var all = DatasetReader.Load(path, new DatasetLoadOptions
+        {
+            Split = only, Tasks = tasks, SkipInvalid = skipInvalid, VerifyImages = skipInvalid, ReadScenes = false,
+        }).Examples;
+        var sets = new ExampleSet[splits.Count];
+        try
+        {
+            for (int i = 0; i < splits.Count; i++)
+            {
+                var (split, limit) = splits[i];
+                var examples = all.Where(e => split is null || e.Split == split).Take(limit ?? int.MaxValue).ToList();
+                if (examples.Count == 0)
+                    throw new InvalidDataException($"{path}: no examples for split '{split ?? "any"}' and tasks [{string.Join(", ", tasks ?? [])}]");
+                sets[i] = FromExamples(examples, vision, tokenizer, template);
+            }
+            return sets;
+        }
+        catch
+        {
+            foreach (var set in sets) set?.Dispose();
+            throw;
+        }
     }
 
     public static ExampleSet FromExamples(IReadOnlyList<DatasetExample> examples, VisionConfig vision, VrmTokenizer tokenizer, PromptTemplate template)
     {
         // Decode in parallel (SkiaSharp, no torch), convert on this thread (torch stays on one thread).
         var decoded = new RgbImage[examples.Count];
-        Parallel.For(0, examples.Count, i => decoded[i] = ImageDecoder.Decode(examples[i].ImagePath));
+        var failed = new ConcurrentBag<(int Row, string Error)>();
+        Parallel.For(0, examples.Count, i =>
+        {
+            try { decoded[i] = ImageDecoder.Decode(examples[i].ImagePath); }
+            catch (ImageDecodeException e) { failed.Add((i, e.Message)); }
+        });
+        if (!failed.IsEmpty)
+            throw new InvalidDataException($"{failed.Count} image(s) cannot be decoded: " +
+                string.Join("; ", failed.OrderBy(f => f.Row).Take(5).Select(f => $"example '{examples[f.Row].Id}': {f.Error}")));
         Tensor images;
         using (var scope = NewDisposeScope())
         {

@@ -23,13 +23,7 @@ public static class ImageTensor
             throw new ArgumentException($"RGB buffer has {rgb.LongLength} bytes; a {width}×{height} image needs {3L * width * height}");
         // HWC bytes → CHW floats on the host: one pass, no per-pixel tensor ops.
         var chw = new float[rgb.Length];
-        int plane = width * height;
-        for (int i = 0; i < plane; i++)
-        {
-            chw[i] = rgb[3 * i] / 255f;
-            chw[plane + i] = rgb[3 * i + 1] / 255f;
-            chw[2 * plane + i] = rgb[3 * i + 2] / 255f;
-        }
+        ToChw(rgb, width * height, chw);
         var img = tensor(chw, [3, height, width]);
         if (width == cfg.ImageSize && height == cfg.ImageSize) return img;
         using var scope = NewDisposeScope();
@@ -46,9 +40,43 @@ public static class ImageTensor
     public static Tensor Batch(IReadOnlyList<(byte[] Rgb, int Width, int Height)> images, VisionConfig cfg)
     {
         ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(cfg);
         if (images.Count == 0) throw new ArgumentException("no images given");
-        using var scope = NewDisposeScope();
-        var each = images.Select(i => FromRgb(i.Rgb, i.Width, i.Height, cfg)).ToArray();
-        return stack(each).MoveToOuterDisposeScope();
+        int side = cfg.ImageSize, plane = side * side, per = 3 * plane;
+        foreach (var (rgb, w, h) in images)
+            if (rgb is null || w <= 0 || h <= 0 || rgb.LongLength != 3L * w * h)
+                throw new ArgumentException($"an image of {w}×{h} needs {3L * w * h} RGB bytes; got {rgb?.LongLength ?? 0}");
+        // Images already at the encoder's size are converted on the host straight into one [N, 3, S, S] buffer, in
+        // parallel (no torch: plain loops): a tensor per image plus a stack cost 0.5–0.8 s for 4,000 prompts at
+        // every learner and worker start. Other sizes go through FromRgb's resize, on this thread.
+        if ((long)images.Count * per > Array.MaxLength)
+            throw new ArgumentException($"{images.Count} images of {side}×{side} do not fit one host buffer; batch fewer");
+        var all = new float[images.Count * per];
+        Parallel.For(0, images.Count, i =>
+        {
+            var (rgb, w, h) = images[i];
+            if (w == side && h == side) ToChw(rgb, plane, all.AsSpan(i * per, per));
+        });
+        var batch = tensor(all, [images.Count, 3, side, side]);
+        for (int i = 0; i < images.Count; i++)
+        {
+            var (rgb, w, h) = images[i];
+            if (w == side && h == side) continue;
+            using var resized = FromRgb(rgb, w, h, cfg);                                  // [3, S, S]
+            using var row = batch[i];
+            row.copy_(resized);
+        }
+        return batch;
+    }
+
+    /// <summary>HWC bytes → CHW floats in 0..1.</summary>
+    private static void ToChw(ReadOnlySpan<byte> rgb, int plane, Span<float> chw)
+    {
+        for (int i = 0; i < plane; i++)
+        {
+            chw[i] = rgb[3 * i] / 255f;
+            chw[plane + i] = rgb[3 * i + 1] / 255f;
+            chw[2 * plane + i] = rgb[3 * i + 2] / 255f;
+        }
     }
 }

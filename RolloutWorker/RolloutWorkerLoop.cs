@@ -234,7 +234,7 @@ public sealed class RolloutWorkerLoop
             var rows = a.PromptIndices.Skip(start).Take(promptsPerBatch).ToArray();
             SampleBatch batch;
             using (var scope = torch.NewDisposeScope())
-            using (ModelComputeClock.Measure())
+            using (ModelComputeClock.Measure("sample"))
             {
                 var images = _data.ImagesOf(rows); // [n, 3, S, S]
                 batch = Sampler.Generate(_holder.Model!, images, rows.Select(r => _data.PromptIds[r]).ToList(), a.GroupSize, SamplingFor(a, batchNo));

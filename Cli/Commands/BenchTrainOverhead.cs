@@ -29,6 +29,8 @@ public static class BenchTrainOverhead
         Console.WriteLine($"model compute, overlaps once (s)         | {o.ModelComputeSeconds,8:0.0}");
         Console.WriteLine($"outside model compute, share of GRPO     | {o.Share,8:P1}  (bar ≤ {OrchestrationOverhead.Bar:P0}: {(o.Share <= OrchestrationOverhead.Bar ? "met" : "MISSED")})");
         Console.WriteLine($"outside model compute, share of command  | {o.ShareOfTotal,8:P1}  (whole vrm train, {o.TotalWallSeconds:0.0} s)");
+        Console.WriteLine("idle gaps (no model compute running), by what ended → what started:");
+        foreach (var line in o.DescribeGaps(10)) Console.WriteLine(line);
         var path = outPath ?? Path.Combine("artifacts", "bench", "cluster-train-overhead.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new
@@ -36,6 +38,7 @@ public static class BenchTrainOverhead
             part = "train-overhead", steps, workers, run_dir = Path.GetFullPath(outcome.RunDir),
             grpo_wall_seconds = o.GrpoWallSeconds, model_compute_seconds = o.ModelComputeSeconds, overhead_share_of_grpo = o.Share,
             overhead_share_of_total = o.ShareOfTotal, total_wall_seconds = o.TotalWallSeconds, bar = OrchestrationOverhead.Bar,
+            idle_gaps = o.Gaps.Select(g => new { transition = g.Transition, count = g.Gap.Count, seconds = g.Gap.Seconds }),
             load_average = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : null,
         }, new JsonSerializerOptions { WriteIndented = true }), ct);
         Console.WriteLine($"wrote {path}");

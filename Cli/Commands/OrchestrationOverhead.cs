@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Vrm.Policy;
 
 namespace Vrm.Cli.Commands;
 
@@ -7,7 +8,8 @@ namespace Vrm.Cli.Commands;
 /// updates, evaluation — timed by <see cref="Vrm.Policy.ModelComputeClock"/>, overlaps counted once):
 /// grain calls, gRPC, rewards, weight pushes, waiting. Written next to the run's metrics.
 /// </summary>
-public sealed record OrchestrationOverhead(double GrpoWallSeconds, double ModelComputeSeconds, double TotalWallSeconds, double PrepareSeconds)
+public sealed record OrchestrationOverhead(double GrpoWallSeconds, double ModelComputeSeconds, double TotalWallSeconds, double PrepareSeconds,
+    IReadOnlyList<(string Transition, IdleGap Gap)> Gaps)
 {
     public const string FileName = "orchestration-overhead.json";
 
@@ -20,8 +22,12 @@ public sealed record OrchestrationOverhead(double GrpoWallSeconds, double ModelC
     /// <summary>The same time as a share of the whole command (data, pretraining and SFT are model compute or I/O, not orchestration).</summary>
     public double ShareOfTotal => TotalWallSeconds <= 0 ? 0 : Math.Max(0, GrpoWallSeconds - ModelComputeSeconds) / TotalWallSeconds;
 
-    public static OrchestrationOverhead Of(TimeSpan grpoWall, TimeSpan busy, TimeSpan total, TimeSpan prepared) =>
-        new(grpoWall.TotalSeconds, busy.TotalSeconds, total.TotalSeconds, prepared.TotalSeconds);
+    public static OrchestrationOverhead Of(TimeSpan grpoWall, TimeSpan busy, TimeSpan total, TimeSpan prepared, IReadOnlyList<(string, IdleGap)> gaps) =>
+        new(grpoWall.TotalSeconds, busy.TotalSeconds, total.TotalSeconds, prepared.TotalSeconds, gaps);
+
+    /// <summary>Where the time outside model compute went: the largest idle-gap kinds, one line each.</summary>
+    public IEnumerable<string> DescribeGaps(int top = 5) => Gaps.Take(top).Select(g =>
+        $"  {g.Transition,-24} {g.Gap.Seconds,7:0.0} s in {g.Gap.Count,4} gaps (mean {g.Gap.Seconds / g.Gap.Count * 1000:0} ms)");
 
     public string Describe() =>
         $"orchestration overhead: {Share:P1} of the GRPO phase ({GrpoWallSeconds - ModelComputeSeconds:0.0} s outside model compute of {GrpoWallSeconds:0.0} s), " +
@@ -31,5 +37,6 @@ public sealed record OrchestrationOverhead(double GrpoWallSeconds, double ModelC
     {
         grpo_wall_seconds = GrpoWallSeconds, model_compute_seconds = ModelComputeSeconds, total_wall_seconds = TotalWallSeconds,
         prepare_seconds = PrepareSeconds, overhead_share_of_grpo = Share, overhead_share_of_total = ShareOfTotal, bar = Bar,
+        idle_gaps = Gaps.Select(g => new { transition = g.Transition, count = g.Gap.Count, seconds = g.Gap.Seconds }),
     }, new JsonSerializerOptions { WriteIndented = true }));
 }

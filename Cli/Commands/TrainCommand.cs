@@ -78,18 +78,30 @@ public static class TrainCommand
         Console.WriteLine($"run {run.RunId}: {r.GrpoSteps} GRPO steps, {r.Grpo.PromptsPerStep} prompts × {r.Grpo.GroupSize}, {workers} workers → {Path.GetFullPath(runDir)}");
         var grpoClock = Stopwatch.StartNew();
         var busyBefore = ModelComputeClock.Busy;
-        await EmbeddedWorkers.StartAsync(cluster, run.RunId, workers, ct);
+        var gapsBefore = ModelComputeClock.Mark("grpo start");
+        // The workers load their policy and prompts while the learner loads its own and evaluates the start: as in
+        // a cluster, where each role starts on its own node. A worker that cannot start stops the learner.
+        using var learnerStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var workersStarted = EmbeddedWorkers.StartAsync(cluster, run.RunId, workers, ct);
+        _ = workersStarted.ContinueWith(_ =>
+        {
+            try { learnerStop.Cancel(); } catch (ObjectDisposedException) { }
+        }, CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
 
         var node = new LearnerNode(cluster.Grains, new ClusterPolicyPublisher(cluster.WeightSource, cluster.Publisher, Console.WriteLine), Console.WriteLine);
         var live = new LiveProgress(r.GrpoSteps);
         GrpoRunResult? result = null;
-        await TorchThread.Run(() => result = node.Run(run.RunId, runDir, live.Report, ct));
+        await TorchThread.Run(() => result = node.Run(run.RunId, runDir, live.Report, learnerStop.Token));
+        await workersStarted; // rethrows why a worker could not start
         if (result is null || !result.Finished) { Console.Error.WriteLine("vrm train: the run did not finish"); return null; }
-        var overhead = OrchestrationOverhead.Of(grpoClock.Elapsed, ModelComputeClock.Busy - busyBefore, clock.Elapsed, prepared);
+        var gapsAfter = ModelComputeClock.Mark("grpo end");
+        var overhead = OrchestrationOverhead.Of(grpoClock.Elapsed, ModelComputeClock.Busy - busyBefore, clock.Elapsed, prepared,
+            ModelComputeClock.Between(gapsBefore, gapsAfter));
         EvalTable.Print(result.After, result.Before, "before (SFT) / after (GRPO), greedy");
         var constant = ConstantAnswerBaseline.Measure(r.DataDir, r.GrpoTasks, r.EvalLimit);
         Console.WriteLine($"for reference: {constant.Describe()}");
         Console.WriteLine(overhead.Describe());
+        foreach (var line in overhead.DescribeGaps()) Console.WriteLine(line);
         overhead.Write(Path.Combine(runDir, OrchestrationOverhead.FileName));
         Console.WriteLine($"run folder: {Path.GetFullPath(runDir)} (metrics.jsonl, checkpoints/, report.html) — total {clock.Elapsed:m\\:ss}");
         return new Outcome(result, runDir, overhead);

@@ -15,19 +15,44 @@ namespace Vrm.Cli.Embedded;
 /// </summary>
 public static class EmbeddedWorkers
 {
+    /// <summary>
+    /// Starts the workers side by side (each loads its own policy and prompts, as a worker process would); every
+    /// worker that started is handed to the cluster for disposal even when another fails.
+    /// </summary>
     public static async Task StartAsync(EmbeddedCluster cluster, string runId, int count, CancellationToken ct)
     {
         var run = await OrchestratorRetry.Call(() => cluster.Grains.GetGrain<IRunGrain>(runId).Get(), ct);
         var config = LearnerRunConfig.FromJson(run.Spec!.ConfigJson);
         var view = RunDataView.FromConfigJson(run.Spec.ConfigJson);
-        for (int i = 0; i < count; i++)
+        var starting = Enumerable.Range(1, count).Select(n => Task.Run(() => StartOneAsync(cluster, runId, $"worker-{n}", config, view, ct), ct)).ToArray();
+        try { await Task.WhenAll(starting); }
+        finally
         {
-            var client = await OrchestratorClientBuilder.StartAsync(cluster.Endpoints.Cluster, ct);
-            var (model, tokenizer) = PolicyFactory.Load(config.InitCheckpoint);
-            var data = ExampleSet.Load(view.DataPath, "train", view.Tasks, model.Config.Vision, tokenizer, PromptTemplate.Default, view.TrainLimit);
-            var host = await RolloutWorkerHost.StartAsync(client.Client(), $"worker-{i + 1}", runId, 0, "127.0.0.1", loopbackOnly: true,
+            foreach (var t in starting)
+                if (t.IsCompletedSuccessfully) cluster.Workers.Add(t.Result);
+        }
+    }
+
+    private static async Task<WorkerLease> StartOneAsync(EmbeddedCluster cluster, string runId, string workerId, LearnerRunConfig config, RunDataView view, CancellationToken ct)
+    {
+        var client = await OrchestratorClientBuilder.StartAsync(cluster.Endpoints.Cluster, ct);
+        VrmModel? model = null;
+        ExampleSet? data = null;
+        try
+        {
+            (model, var tokenizer) = PolicyFactory.Load(config.InitCheckpoint);
+            data = ExampleSet.Load(view.DataPath, "train", view.Tasks, model.Config.Vision, tokenizer, PromptTemplate.Default, view.TrainLimit);
+            var host = await RolloutWorkerHost.StartAsync(client.Client(), workerId, runId, 0, "127.0.0.1", loopbackOnly: true,
                 model, 0, data, tokenizer, cluster.RewardUrl, cluster.LearnerUrl);
-            cluster.Workers.Add(new WorkerLease(host, client, model, data));
+            return new WorkerLease(host, client, model, data);
+        }
+        catch
+        {
+            data?.Dispose();
+            model?.Dispose();
+            await client.StopAsync();
+            client.Dispose();
+            throw;
         }
     }
 

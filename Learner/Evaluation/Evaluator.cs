@@ -36,7 +36,7 @@ public static class Evaluator
             var rows = Enumerable.Range(start, Math.Min(batchSize, set.Count - start)).ToList();
             SampleBatch batch;
             using (var scope = NewDisposeScope())
-            using (ModelComputeClock.Measure())
+            using (ModelComputeClock.Measure("eval"))
             {
                 var images = set.ImagesOf(rows);
                 batch = Sampler.Generate(model, images, rows.Select(r => set.PromptIds[r]).ToList(), 1, sampling);

@@ -46,9 +46,9 @@ public sealed class GrpoRun : IDisposable
         (Policy, Tokenizer) = PolicyFactory.Load(options.InitCheckpoint);
         if (options.Grpo.KlBeta > 0) _reference = PolicyFactory.Load(options.InitCheckpoint).Model;
         var vision = Policy.Config.Vision;
-        Train = ExampleSet.Load(options.DataPath, "train", options.Tasks, vision, Tokenizer, PromptTemplate.Default, options.TrainLimit);
-        _test = ExampleSet.Load(options.DataPath, "test", options.Tasks, vision, Tokenizer, PromptTemplate.Default, options.EvalLimit);
-        _ood = ExampleSet.Load(options.DataPath, "ood", options.Tasks, vision, Tokenizer, PromptTemplate.Default, options.EvalLimit);
+        var sets = ExampleSet.LoadSplits(options.DataPath, [("train", options.TrainLimit), ("test", options.EvalLimit), ("ood", options.EvalLimit)],
+            options.Tasks, vision, Tokenizer, PromptTemplate.Default);
+        (Train, _test, _ood) = (sets[0], sets[1], sets[2]);
         var reward = new CompositeReward(new RewardWeights(options.Grpo.AccuracyWeight, options.Grpo.FormatWeight));
         var rollouts = rolloutsFactory?.Invoke(Policy, Train, Tokenizer) ?? new LocalRolloutSource(Policy, Train, Tokenizer, reward);
         Trainer = new GrpoTrainer(Policy, _reference, Train, Tokenizer, rollouts, options.Grpo, options.Steps, options.Seed);

@@ -205,7 +205,7 @@ public sealed class GrpoTrainer : IDisposable
         var stats = new GrpoLossStats(0, 0, 0, 0, 0);
         double gradNorm = 0, entropy = 0, refSeconds = 0;
 
-        using var compute = ModelComputeClock.Measure();
+        using var compute = ModelComputeClock.Measure("update");
         using var outer = NewDisposeScope();
         var images = _data.ImagesOf(rowsOfPrompts);                                    // [N, 3, S, S]
         var prompts = rowsOfPrompts.Select(r => _data.PromptIds[r]).ToList();

@@ -17,7 +17,7 @@ public sealed class LocalRolloutSource(VrmModel policy, ExampleSet data, VrmToke
     {
         SampleBatch batch;
         using (var scope = NewDisposeScope())
-        using (ModelComputeClock.Measure())
+        using (ModelComputeClock.Measure("sample"))
         {
             var images = data.ImagesOf(request.PromptRows);                                   // [N, 3, S, S]
             var prompts = request.PromptRows.Select(r => data.PromptIds[r]).ToList();

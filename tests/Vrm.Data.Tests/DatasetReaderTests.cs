@@ -62,6 +62,49 @@ public class DatasetReaderTests
     }
 
     [Fact]
+    public void Images_are_opened_only_for_the_lines_the_split_and_task_filter_keeps()
+    {
+        using var dir = new TempFolder();
+        Directory.CreateDirectory(dir.File("images"));
+        File.WriteAllBytes(dir.File("images/good.png"), new ShapesWorldGenerator().Generate(1, Splits.Train, TaskNames.Count, 0).Png);
+        File.WriteAllBytes(dir.File("images/garbage.png"), "this is not a png"u8.ToArray());
+        var file = dir.File("train.jsonl");
+        File.WriteAllLines(file,
+        [
+            """{"id": "a", "image": "images/good.png", "problem": "Q?", "solution": "<answer>1</answer>", "task": "count"}""",
+            """{"id": "b", "image": "images/garbage.png", "problem": "Q?", "solution": "<answer>1</answer>", "task": "classify"}""",
+            """{"id": "c", "image": "images/nowhere.png", "problem": "Q?", "solution": "<answer>1</answer>", "task": "count", "split": "test"}""",
+        ]);
+
+        // Loading train count prompts does not open the classify line's or the test line's image...
+        var kept = DatasetReader.Load(file, new DatasetLoadOptions { Split = Splits.Train, Tasks = [TaskNames.Count] });
+        Assert.Equal(["a"], kept.Examples.Select(x => x.Id));
+        Assert.Equal(2, kept.FilteredOut);
+        // ...while a load that keeps those lines still refuses them, naming each one.
+        var e = Assert.Throws<DatasetInvalidException>(() => DatasetReader.Load(file));
+        Assert.Equal([(2, DatasetFaultKind.UndecodableImage), (3, DatasetFaultKind.MissingImage)], e.Faults.Select(f => (f.Line, f.Kind)).OrderBy(x => x.Line));
+    }
+
+    [Fact]
+    public void Scenes_can_be_left_unread_by_loaders_that_do_not_use_them()
+    {
+        using var dir = new TempFolder();
+        var generated = new ShapesWorldGenerator().Generate(1, Splits.Train, TaskNames.Count, 0);
+        File.WriteAllBytes(dir.File("good.png"), generated.Png);
+        var file = dir.File("train.jsonl");
+        File.WriteAllLines(file,
+        [
+            """{"id": "a", "image": "good.png", "problem": "Q?", "solution": "<answer>1</answer>", "scene": {"kind": "shapes", "width": 64, "height": 64, "objects": []}}""",
+            """{"id": "b", "image": "good.png", "problem": "Q?", "solution": "<answer>1</answer>", "scene": "a red circle"}""",
+        ]);
+
+        Assert.Equal(DatasetFaultKind.WrongType, Assert.Throws<DatasetInvalidException>(() => DatasetReader.Load(file)).Faults.Single().Kind);
+        var unread = DatasetReader.Load(file, new DatasetLoadOptions { ReadScenes = false });
+        Assert.Equal(["a", "b"], unread.Examples.Select(x => x.Id));
+        Assert.All(unread.Examples, x => Assert.Null(x.Scene));
+    }
+
+    [Fact]
     public void Skip_invalid_loads_the_good_lines_and_reports_the_counts()
     {
         using var dir = new TempFolder();
@@ -89,7 +132,10 @@ public class DatasetReaderTests
         var (file, _) = PlantFaults(dir);
         var result = DatasetReader.Load(file, new DatasetLoadOptions { SkipInvalid = true, Tasks = ["classify"] });
         Assert.Equal(["m"], result.Examples.Select(x => x.Id));
-        Assert.Equal(1, result.FilteredOut);
+        // Line 1 and the three count lines whose images are bad (6, 7, 8): their images are never opened when the
+        // filter drops them, so they count as filtered out, not invalid.
+        Assert.Equal(4, result.FilteredOut);
+        Assert.Equal(8, result.InvalidLines);
     }
 
     [Fact]

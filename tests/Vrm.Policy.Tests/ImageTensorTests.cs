@@ -34,6 +34,22 @@ public class ImageTensorTests
     }
 
     [Fact]
+    public void A_batch_equals_its_images_converted_one_by_one_in_order()
+    {
+        var rng = new Random(5);
+        byte[] Bytes(int w, int h) { var b = new byte[w * h * 3]; rng.NextBytes(b); return b; }
+        (byte[], int, int)[] images = [(Bytes(4, 4), 4, 4), (Bytes(6, 8), 6, 8), (Bytes(4, 4), 4, 4), (Bytes(4, 4), 4, 4)];
+        using var batch = ImageTensor.Batch(images, Cfg);                                 // [4, 3, 4, 4]
+        Assert.Equal(new long[] { 4, 3, 4, 4 }, batch.shape);
+        for (int i = 0; i < images.Length; i++)
+        {
+            using var one = ImageTensor.FromRgb(images[i].Item1, images[i].Item2, images[i].Item3, Cfg);
+            using var row = batch[i];
+            Assert.True(row.allclose(one, rtol: 0, atol: 0), $"image {i} differs from its one-by-one conversion");
+        }
+    }
+
+    [Fact]
     public void A_short_buffer_is_a_clear_error()
     {
         var e = Assert.Throws<ArgumentException>(() => ImageTensor.FromRgb(new byte[10], 4, 4, Cfg));
