@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Orleans.Runtime;
-using StackExchange.Redis;
 using Vrm.Orchestrator.Contracts.Client;
 using Vrm.Orchestrator.Contracts.Rollouts;
 using Vrm.Orchestrator.Contracts.Runs;
 using Vrm.Orchestrator.Tests.Fixtures;
 using Xunit.Abstractions;
+using Vrm.Tests.Shared;
 
 namespace Vrm.Orchestrator.Tests;
 
@@ -18,27 +18,10 @@ namespace Vrm.Orchestrator.Tests;
 /// </summary>
 public class RedisFailoverTests(ITestOutputHelper output)
 {
-    private static string RequireRedis()
-    {
-        var redis = Environment.GetEnvironmentVariable("VRM_TEST_REDIS");
-        Assert.False(string.IsNullOrWhiteSpace(redis),
-            "VRM_TEST_REDIS is not set: this test needs a real Redis (e.g. `redis-server --port 6391 --daemonize yes --save \"\"` and VRM_TEST_REDIS=127.0.0.1:6391; build/test.sh does both)");
-        try
-        {
-            using var mux = ConnectionMultiplexer.Connect(OrchestratorClientBuilder.ParseRedis(redis!));
-            mux.GetDatabase().Ping();
-        }
-        catch (Exception e)
-        {
-            Assert.Fail($"Redis at VRM_TEST_REDIS={redis} is unreachable ({e.GetType().Name}: {e.Message}); start it (build/test.sh does) — this test is not skipped");
-        }
-        return redis!;
-    }
-
     [Fact]
     public async Task Killing_the_silo_that_hosts_a_run_keeps_the_run_and_its_schedule()
     {
-        var redis = RequireRedis();
+        var redis = TestRedis.Require();
         var clusterId = $"test-{Guid.NewGuid():N}";
         var gateways = new[] { EmbeddedSilo.FreePort(), EmbeddedSilo.FreePort() };
         var silos = gateways.Select(g => new SiloProcess(new Dictionary<string, string>

@@ -1,6 +1,5 @@
 using System.Net.Http;
 using Microsoft.Extensions.Hosting;
-using StackExchange.Redis;
 using Vrm.Data.ShapesWorld;
 using Vrm.Learner.Distributed;
 using Vrm.Learner.Grpo;
@@ -9,6 +8,7 @@ using Vrm.Orchestrator.Contracts.Client;
 using Vrm.Orchestrator.Contracts.Runs;
 using Vrm.Policy;
 using Vrm.Policy.Config;
+using Vrm.Tests.Shared;
 
 namespace Vrm.IntegrationTests.Fixtures;
 
@@ -50,7 +50,7 @@ public sealed class ClusterProcesses : IAsyncDisposable
 
     public ClusterProcesses(string testName)
     {
-        Redis = RequireRedis();
+        Redis = TestRedis.Require();
         Root = Directory.CreateTempSubdirectory($"vrm-cluster-{testName}-").FullName;
         LogDir = Path.Combine(LiveOrchestrator.ArtifactsDir(), $"cluster-{testName}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
         Directory.CreateDirectory(LogDir);
@@ -58,24 +58,6 @@ public sealed class ClusterProcesses : IAsyncDisposable
             new Dictionary<string, int> { ["train"] = 64, ["test"] = 8, ["ood"] = 8 }));
         using var model = PolicyFactory.Create(VrmTokenizer.Default, 5, TinyConfig);
         Checkpoint.Save(InitCheckpoint, model.Config, model, VrmTokenizer.Default);
-    }
-
-    /// <summary>Fails (never skips) without a reachable Redis at VRM_TEST_REDIS.</summary>
-    public static string RequireRedis()
-    {
-        var redis = Environment.GetEnvironmentVariable("VRM_TEST_REDIS");
-        Assert.False(string.IsNullOrWhiteSpace(redis),
-            "VRM_TEST_REDIS is not set: this test needs a real Redis (e.g. `redis-server --port 6391 --daemonize yes --save \"\"` and VRM_TEST_REDIS=127.0.0.1:6391; build/test.sh does both)");
-        try
-        {
-            using var mux = ConnectionMultiplexer.Connect(OrchestratorClientBuilder.ParseRedis(redis!));
-            mux.GetDatabase().Ping();
-        }
-        catch (Exception e)
-        {
-            Assert.Fail($"Redis at VRM_TEST_REDIS={redis} is unreachable ({e.GetType().Name}: {e.Message}); start it (build/test.sh does) — this test is not skipped");
-        }
-        return redis!;
     }
 
     /// <summary>B = 2, G = 4, 12 new tokens, a checkpoint every step, no evaluation, short leases.</summary>
