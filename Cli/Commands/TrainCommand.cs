@@ -91,7 +91,8 @@ public static class TrainCommand
         var node = new LearnerNode(cluster.Grains, new ClusterPolicyPublisher(cluster.WeightSource, cluster.Publisher, Console.WriteLine), Console.WriteLine);
         var live = new LiveProgress(r.GrpoSteps);
         GrpoRunResult? result = null;
-        await TorchThread.Run(() => result = node.Run(run.RunId, runDir, live.Report, learnerStop.Token));
+        try { await TorchThread.Run(() => result = node.Run(run.RunId, runDir, live.Report, learnerStop.Token)); }
+        catch (OperationCanceledException) when (workersStarted.IsFaulted) { }
         await workersStarted; // rethrows why a worker could not start
         if (result is null || !result.Finished) { Console.Error.WriteLine("vrm train: the run did not finish"); return null; }
         var gapsAfter = ModelComputeClock.Mark("grpo end");
