@@ -22,13 +22,22 @@ public static class BenchLearnCommand
         var prepSeed = new Option<ulong?>("--prepare-seed") { Description = "Data, pretraining and SFT from this one seed for every run, so runs differ only in GRPO's seed (default: each run prepares its own)" };
         var home = new Option<string>("--home") { DefaultValueFactory = _ => recipe.Home };
         var outPath = new Option<string>("--out") { DefaultValueFactory = _ => "artifacts/bench/learn.json" };
+        var ceilingSteps = new Option<int>("--supervised-ceiling")
+        {
+            Description = "Also SFT the pretrained model on every train example of the task for this many steps (0: off) and report how much of that supervised headroom GRPO captured",
+            DefaultValueFactory = _ => 0,
+        };
         var cmd = new Command("learn", "Benchmark learning: SFT checkpoint → GRPO on count; before/after on test and ood per seed");
-        foreach (var o in knobs.All.Concat([seeds, prepSeed, home, outPath])) cmd.Options.Add(o); // --seed and --task are overridden per run
+        foreach (var o in knobs.All.Concat([seeds, prepSeed, home, outPath, ceilingSteps])) cmd.Options.Add(o); // --seed and --task are overridden per run
         cmd.SetAction((ParseResult pr) => TrainingCommands.Guard("bench learn", () =>
         {
+            static EvalRow? Find(IReadOnlyList<EvalRow> list, string split) => list.FirstOrDefault(x => x.Split == split && x.Task == "count");
             var results = new List<object>();
             var rows = new List<(ulong Seed, EvalRow? TestB, EvalRow? TestA, EvalRow? OodB, EvalRow? OodA, double Minutes, double R0, double R1)>();
             var baselines = new Dictionary<string, ConstantAnswerBaseline>();
+            var ceilings = new Dictionary<string, (string Dir, IReadOnlyList<EvalRow> Rows)>();
+            int ceilingStepCount = pr.GetValue(ceilingSteps);
+            if (ceilingStepCount < 0) throw new ArgumentException($"--supervised-ceiling must be >= 0 (got {ceilingStepCount})");
             foreach (var seed in pr.GetValue(seeds)!)
             {
                 var r = recipe with { Home = pr.GetValue(home)!, Seed = pr.GetValue(prepSeed) ?? seed };
@@ -41,11 +50,15 @@ public static class BenchLearnCommand
                 {
                     Seed = seed, Tasks = r.GrpoTasks, Resume = false, CheckpointEvery = 0,
                 };
+                if (ceilingStepCount > 0 && !ceilings.ContainsKey(r.DataDir))
+                {
+                    var dir = r.PrepareCeiling(ceilingStepCount, Console.WriteLine);
+                    ceilings[r.DataDir] = (dir, EvalStage.Run(dir, r.DataDir, ["test", "ood"], r.GrpoTasks, options.EvalLimit, options.Grpo.MaxNewTokens, Console.WriteLine));
+                }
                 var grpoClock = System.Diagnostics.Stopwatch.StartNew();
                 GrpoRunResult result;
                 using (var run = new GrpoRun(options, Console.WriteLine)) result = run.Execute();
                 double grpoMinutes = grpoClock.Elapsed.TotalMinutes;
-                EvalRow? Find(IReadOnlyList<EvalRow> list, string split) => list.FirstOrDefault(x => x.Split == split && x.Task == "count");
                 var rewards = result.Steps.Select(s => s["reward_mean"]).ToList();
                 int k = Math.Max(1, rewards.Count / 10);
                 double r0 = rewards.Take(k).DefaultIfEmpty(double.NaN).Average(), r1 = rewards.TakeLast(k).DefaultIfEmpty(double.NaN).Average();
@@ -67,11 +80,24 @@ public static class BenchLearnCommand
                               $"ood: mean {oodGains.Average():+0.0;-0.0} (min {oodGains.Min():+0.0;-0.0}, max {oodGains.Max():+0.0;-0.0})");
             foreach (var (dir, b) in baselines)
                 Console.WriteLine($"constant-answer baseline ({Path.GetFileName(dir)}): {b.Describe()}");
+            var ceilingReport = new List<object>();
+            foreach (var (data, (dir, ceilingRows)) in ceilings)
+            {
+                var c = Find(ceilingRows, "test");
+                var o = Find(ceilingRows, "ood");
+                var starts = rows.Select(x => x.TestB?.Accuracy).OfType<double>().ToList();
+                double start = starts.Count > 0 ? starts.Average() : double.NaN, headroom = ((c?.Accuracy ?? double.NaN) - start) * 100;
+                Console.WriteLine($"supervised ceiling ({Path.GetFileName(dir)}): test {c?.Accuracy:P1} ({headroom:+0.0;-0.0} over the SFT start), ood {o?.Accuracy:P1}; " +
+                                  $"GRPO's mean test gain is {gains.Average() / headroom:P0} of that headroom");
+                ceilingReport.Add(new { data, checkpoint = Path.GetFullPath(dir), steps = ceilingStepCount, test_accuracy = c?.Accuracy, ood_accuracy = o?.Accuracy,
+                    headroom_points = headroom, grpo_share_of_headroom = gains.Average() / headroom, rows = ceilingRows });
+            }
             Console.WriteLine($"bar: gain ≥ 15 on every seed {(gainOk ? "yes" : "NO")}, format ≥ 0.95 {(formatOk ? "yes" : "NO")}, GRPO ≤ 20 min {(timeOk ? "yes" : "NO")}");
             var path = pr.GetValue(outPath)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             File.WriteAllText(path, JsonSerializer.Serialize(new { benchmark = "learn", runs = results, test_count_gain_points = gains, ood_count_gain_points = oodGains,
                 constant_answer_baselines = baselines.Select(kv => new { data = kv.Key, answer = kv.Value.Answer, train_share = kv.Value.TrainShare, accuracy = kv.Value.AccuracyBySplit }),
+                supervised_ceilings = ceilingReport,
                 bar = new { gain_ge_15_every_seed = gainOk, format_ge_095 = formatOk, grpo_le_20_minutes = timeOk } }, new JsonSerializerOptions { WriteIndented = true }));
             Console.WriteLine($"wrote {path}");
         }));

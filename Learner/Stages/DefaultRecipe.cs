@@ -80,6 +80,25 @@ public sealed record DefaultRecipe
         $"sft-{DataVersion}-i{PretrainImages}-p{Pretrain.Steps}x{Pretrain.BatchSize}-t{Sft.Steps}x{Sft.BatchSize}-n{SftLimit}{(Sft.TrainVision ? "-tv" : "")}-s{Seed}");
 
     /// <summary>Generates the data and runs pretraining and SFT unless their folders already exist.</summary>
+    /// <summary>
+    /// The supervised ceiling's checkpoint: SFT from the same pretrained encoder on every train example of the GRPO
+    /// tasks (not the deliberately small SFT set) for <paramref name="steps"/> steps — how far full per-token
+    /// supervision takes this model, the yardstick for how much of the headroom GRPO captures.
+    /// </summary>
+    public string CeilingDir(int steps) => Path.Combine(Home, "checkpoints",
+        $"sft-ceiling-{DataVersion}-i{PretrainImages}-p{Pretrain.Steps}x{Pretrain.BatchSize}-{string.Join("+", GrpoTasks)}-t{steps}x{Sft.BatchSize}-s{Seed}");
+
+    /// <summary>Trains (or reuses) <see cref="CeilingDir"/>; call after <see cref="Prepare"/>.</summary>
+    public string PrepareCeiling(int steps, Action<string> log)
+    {
+        if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), steps, "supervised-ceiling steps must be >= 1");
+        var dir = CeilingDir(steps);
+        if (!File.Exists(Path.Combine(dir, Checkpoint.ConfigFile)))
+            SftStage.Run(DataDir, PretrainDir, dir, Sft with { Seed = Seed, Steps = steps }, log, GrpoTasks);
+        else log($"supervised ceiling: reusing {dir}");
+        return dir;
+    }
+
     public void Prepare(Action<string> log)
     {
         if (!File.Exists(Path.Combine(DataDir, "manifest.json")))
