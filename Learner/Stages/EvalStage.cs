@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Vrm.Data.ShapesWorld;
 using Vrm.Learner.Evaluation;
 using Vrm.Learner.Reporting;
 using Vrm.Learner.Training;
@@ -28,6 +29,10 @@ public static class EvalStage
             var (_, samples) = Evaluator.Run(model, set, tokenizer, maxNewTokens);
             all.AddRange(samples);
             log($"eval: {split}: {set.Count} examples in {started.Elapsed.TotalSeconds:0.0}s");
+            var gold = set.Examples.ToDictionary(e => e.Id, e => e.Reasoning, StringComparer.Ordinal);
+            var counts = samples.Where(x => x.Task == TaskNames.Count).Select(x => (x.Completion, gold.GetValueOrDefault(x.Id), x.Correctness > 0)).ToList();
+            if (counts.Count > 0 && CountTraceDiagnostics.Of(counts) is { Examples: > 0 } d)
+                log($"eval: {split}: count traces: {d.Describe()}");
         }
         if (samplesPath is not null)
         {
