@@ -68,7 +68,7 @@ public sealed class ExampleSet : IDisposable
 
     public static ExampleSet FromExamples(IReadOnlyList<DatasetExample> examples, VisionConfig vision, VrmTokenizer tokenizer, PromptTemplate template)
     {
-        // Decode in parallel (SkiaSharp, no torch), convert on this thread (torch stays on one thread).
+        // Decode in parallel (SkiaSharp, no torch); ImageTensor.Batch makes the one tensor on this thread.
         var decoded = new RgbImage[examples.Count];
         var failed = new ConcurrentBag<(int Row, string Error)>();
         Parallel.For(0, examples.Count, i =>

@@ -33,7 +33,7 @@ public static class BenchLearnCommand
         {
             static EvalRow? Find(IReadOnlyList<EvalRow> list, string split) => list.FirstOrDefault(x => x.Split == split && x.Task == "count");
             var results = new List<object>();
-            var rows = new List<(ulong Seed, EvalRow? TestB, EvalRow? TestA, EvalRow? OodB, EvalRow? OodA, double Minutes, double R0, double R1)>();
+            var rows = new List<(ulong Seed, string DataDir, EvalRow? TestB, EvalRow? TestA, EvalRow? OodB, EvalRow? OodA, double Minutes, double R0, double R1)>();
             var baselines = new Dictionary<string, ConstantAnswerBaseline>();
             var ceilings = new Dictionary<string, (string Dir, IReadOnlyList<EvalRow> Rows)>();
             int ceilingStepCount = pr.GetValue(ceilingSteps);
@@ -62,7 +62,7 @@ public static class BenchLearnCommand
                 var rewards = result.Steps.Select(s => s["reward_mean"]).ToList();
                 int k = Math.Max(1, rewards.Count / 10);
                 double r0 = rewards.Take(k).DefaultIfEmpty(double.NaN).Average(), r1 = rewards.TakeLast(k).DefaultIfEmpty(double.NaN).Average();
-                rows.Add((seed, Find(result.Before, "test"), Find(result.After, "test"), Find(result.Before, "ood"), Find(result.After, "ood"), grpoMinutes, r0, r1));
+                rows.Add((seed, r.DataDir, Find(result.Before, "test"), Find(result.After, "test"), Find(result.Before, "ood"), Find(result.After, "ood"), grpoMinutes, r0, r1));
                 results.Add(new { seed, prepare_seed = r.Seed, prepare_minutes = prepMinutes, grpo_minutes = grpoMinutes, steps = result.Steps.Count, before = result.Before, after = result.After,
                     reward_first_tenth = r0, reward_last_tenth = r1, run_dir = Path.GetFullPath(result.RunDir) });
                 EvalTable.Print(result.After, result.Before, $"seed {seed}: before (SFT) / after (GRPO)");
@@ -85,12 +85,14 @@ public static class BenchLearnCommand
             {
                 var c = Find(ceilingRows, "test");
                 var o = Find(ceilingRows, "ood");
-                var starts = rows.Select(x => x.TestB?.Accuracy).OfType<double>().ToList();
-                double start = starts.Count > 0 ? starts.Average() : double.NaN, headroom = ((c?.Accuracy ?? double.NaN) - start) * 100;
+                // Against the runs that started from this data's SFT checkpoint (one data folder per prepare seed).
+                var runs = rows.Where(x => x.DataDir == data).ToList();
+                double start = runs.Average(x => x.TestB?.Accuracy ?? double.NaN), headroom = ((c?.Accuracy ?? double.NaN) - start) * 100;
+                double share = runs.Average(x => ((x.TestA?.Accuracy ?? double.NaN) - (x.TestB?.Accuracy ?? double.NaN)) * 100) / headroom;
                 Console.WriteLine($"supervised ceiling ({Path.GetFileName(dir)}): test {c?.Accuracy:P1} ({headroom:+0.0;-0.0} over the SFT start), ood {o?.Accuracy:P1}; " +
-                                  $"GRPO's mean test gain is {gains.Average() / headroom:P0} of that headroom");
+                                  $"GRPO's mean test gain is {share:P0} of that headroom");
                 ceilingReport.Add(new { data, checkpoint = Path.GetFullPath(dir), steps = ceilingStepCount, test_accuracy = c?.Accuracy, ood_accuracy = o?.Accuracy,
-                    headroom_points = headroom, grpo_share_of_headroom = gains.Average() / headroom, rows = ceilingRows });
+                    headroom_points = headroom, grpo_share_of_headroom = share, rows = ceilingRows });
             }
             Console.WriteLine($"bar: gain ≥ 15 on every seed {(gainOk ? "yes" : "NO")}, format ≥ 0.95 {(formatOk ? "yes" : "NO")}, GRPO ≤ 20 min {(timeOk ? "yes" : "NO")}");
             var path = pr.GetValue(outPath)!;

@@ -62,7 +62,9 @@ public sealed record DefaultRecipe
     /// (session 6, `vrm bench learn --seeds 1 2 3 --prepare-seed 1`): 45.7 → 47.0 / 49.0 / 49.0 % test count (+1.3 / +3.3 /
     /// +3.3), ood +2.7 / +4.3 / +2.0, format 100 %; the +15 bar is not met. Session 7, fresh prompts (16,000 train examples),
     /// same command and SFT start: 45.7 → 51.0 / 47.7 / 51.0 % (+5.3 / +2.0 / +5.3, mean +4.2), ood +6.3 / +0.3 / +3.0,
-    /// format 100 %, GRPO 9.3–10.0 min; still not +15.
+    /// format 100 %, GRPO 9.3–10.0 min; still not +15. Session 8 repeated it on a quiet machine with the same numbers to
+    /// the digit, GRPO 5.0–5.4 min per seed; `--supervised-ceiling 500` put full supervision on all 4,000 count examples
+    /// at 54.0 % (+8.3), so the mean gain is about half of what this model can learn here.
     /// </summary>
     public GrpoOptions LearnBenchGrpo => Grpo with { Schedule = LrScheduleKind.Cosine };
     public int LearnBenchSteps { get; init; } = 150;
@@ -79,7 +81,6 @@ public sealed record DefaultRecipe
     public string SftDir => Path.Combine(Home, "checkpoints",
         $"sft-{DataVersion}-i{PretrainImages}-p{Pretrain.Steps}x{Pretrain.BatchSize}-t{Sft.Steps}x{Sft.BatchSize}-n{SftLimit}{(Sft.TrainVision ? "-tv" : "")}-s{Seed}");
 
-    /// <summary>Generates the data and runs pretraining and SFT unless their folders already exist.</summary>
     /// <summary>
     /// The supervised ceiling's checkpoint: SFT from the same pretrained encoder on every train example of the GRPO
     /// tasks (not the deliberately small SFT set) for <paramref name="steps"/> steps — how far full per-token
@@ -99,6 +100,7 @@ public sealed record DefaultRecipe
         return dir;
     }
 
+    /// <summary>Generates the data and runs pretraining and SFT unless their folders already exist.</summary>
     public void Prepare(Action<string> log)
     {
         if (!File.Exists(Path.Combine(DataDir, "manifest.json")))
