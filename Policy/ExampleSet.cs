@@ -29,22 +29,24 @@ public sealed class ExampleSet : IDisposable
 
     /// <summary>Loads <paramref name="path"/> (a JSONL file or a folder of them) filtered to a split and tasks.</summary>
     public static ExampleSet Load(string path, string? split, IReadOnlyCollection<string>? tasks, VisionConfig vision,
-        VrmTokenizer tokenizer, PromptTemplate template, int? limit = null, bool skipInvalid = false) =>
-        LoadSplits(path, [(split, limit)], tasks, vision, tokenizer, template, skipInvalid)[0];
+        VrmTokenizer tokenizer, PromptTemplate template, int? limit = null, bool skipInvalid = false, bool readScenes = false) =>
+        LoadSplits(path, [(split, limit)], tasks, vision, tokenizer, template, skipInvalid, readScenes)[0];
 
     /// <summary>
     /// Several splits of one dataset from a single read (a learner needs train, test and ood: reading the folder
     /// once instead of three times). <c>null</c> as a split keeps every split. Each split is capped at its limit.
+    /// Scene graphs are read only when asked (<paramref name="readScenes"/>): training and sampling never look at them,
+    /// the scene-supervised part of pretraining does.
     /// </summary>
     public static ExampleSet[] LoadSplits(string path, IReadOnlyList<(string? Split, int? Limit)> splits, IReadOnlyCollection<string>? tasks,
-        VisionConfig vision, VrmTokenizer tokenizer, PromptTemplate template, bool skipInvalid = false)
+        VisionConfig vision, VrmTokenizer tokenizer, PromptTemplate template, bool skipInvalid = false, bool readScenes = false)
     {
         // FromExamples decodes every kept image anyway (and names any it cannot), so the reader decodes them first
         // only when it must drop bad lines; otherwise it checks that the files exist.
         string? only = splits.Select(x => x.Split).Distinct().Count() == 1 ? splits[0].Split : null;
         var all = DatasetReader.Load(path, new DatasetLoadOptions
         {
-            Split = only, Tasks = tasks, SkipInvalid = skipInvalid, VerifyImages = skipInvalid, ReadScenes = false,
+            Split = only, Tasks = tasks, SkipInvalid = skipInvalid, VerifyImages = skipInvalid, ReadScenes = readScenes,
         }).Examples;
         var sets = new ExampleSet[splits.Count];
         try

@@ -20,11 +20,17 @@ public static class TrainingCommands
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => new ContrastiveOptions().LearningRate };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 1UL };
         var limit = new Option<int?>("--limit") { Description = "Use at most this many training images" };
+        var sceneWeight = new Option<double>("--scene-weight")
+        {
+            Description = "Weight of the per-patch scene loss (object colour and shape under each patch, from the data's scene graphs) added to InfoNCE; 0: contrastive only",
+            DefaultValueFactory = _ => new ContrastiveOptions().SceneWeight,
+        };
         var cmd = new Command("pretrain", "Stage 1: contrastive (CLIP-style) pretraining of the vision encoder against scene captions");
-        foreach (var o in new Option[] { data, outDir, steps, batch, lr, seed, limit }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, outDir, steps, batch, lr, seed, limit, sceneWeight }) cmd.Options.Add(o);
         cmd.SetAction((ParseResult pr) => Guard("pretrain", () =>
         {
-            var options = new ContrastiveOptions { Steps = pr.GetValue(steps), BatchSize = pr.GetValue(batch), LearningRate = pr.GetValue(lr), Seed = pr.GetValue(seed) };
+            var options = new ContrastiveOptions { Steps = pr.GetValue(steps), BatchSize = pr.GetValue(batch), LearningRate = pr.GetValue(lr), Seed = pr.GetValue(seed),
+                SceneWeight = pr.GetValue(sceneWeight) };
             PretrainStage.Run(pr.GetValue(data)!, pr.GetValue(outDir)!, options, Console.WriteLine, pr.GetValue(limit));
         }));
         return cmd;

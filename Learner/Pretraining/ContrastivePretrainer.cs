@@ -7,7 +7,11 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace Vrm.Learner.Pretraining;
 
-public sealed record ContrastiveStepStats(int Step, double Loss, double BatchAccuracy, double Temperature, double Seconds);
+/// <param name="SceneLoss">The scene-supervised part of <paramref name="Loss"/> (0 when off).</param>
+public sealed record ContrastiveStepStats(int Step, double Loss, double BatchAccuracy, double Temperature, double Seconds, double SceneLoss = 0);
+
+/// <summary>Held-out per-patch accuracy of the scene heads, over the patches an object covers (background excluded).</summary>
+public sealed record ScenePatchResult(int ObjectPatches, double ColorAccuracy, double ShapeAccuracy, double RankAccuracy);
 
 /// <summary>Held-out image→caption retrieval: top-1 over every distinct caption of the held-out set.</summary>
 public sealed record RetrievalResult(int Images, int Candidates, double Top1Accuracy, double Chance);
@@ -15,7 +19,9 @@ public sealed record RetrievalResult(int Images, int Candidates, double Top1Accu
 /// <summary>
 /// CLIP-style stage 1: the VRM's vision encoder (mean-pooled patch features → linear head) and a small
 /// caption encoder are trained with a symmetric InfoNCE loss and a learned temperature. Identical captions
-/// in a batch are all positives (soft targets), so duplicate scenes are not pushed apart.
+/// in a batch are all positives (soft targets), so duplicate scenes are not pushed apart. With
+/// <see cref="ContrastiveOptions.SceneWeight"/> &gt; 0, two linear heads on the patch features also predict each patch's
+/// object colour, shape and reading-order rank (<see cref="ScenePatchLabels"/>), and their cross-entropy is added to the loss.
 /// </summary>
 public sealed class ContrastivePretrainer
 {
@@ -28,6 +34,9 @@ public sealed class ContrastivePretrainer
     private readonly CaptionEncoder _text;
     private readonly Linear _imageHead;
     private readonly Parameter _logitScale;
+    private readonly Linear? _colorHead;
+    private readonly Linear? _shapeHead;
+    private readonly Linear? _rankHead;
     private readonly optim.Optimizer _optimizer;
     private readonly LearningRateSchedule _schedule;
 
@@ -41,6 +50,13 @@ public sealed class ContrastivePretrainer
         _imageHead = nn.Linear(model.Config.Vision.Dim, options.EmbedDim, hasBias: false);
         _logitScale = nn.Parameter(tensor((float)Math.Log(1 / 0.07)));  // CLIP's init
         var parameters = model.Vision.parameters().Concat(_text.parameters()).Concat(_imageHead.parameters()).Append(_logitScale).ToList();
+        if (options.SceneWeight > 0)
+        {
+            _colorHead = nn.Linear(model.Config.Vision.Dim, ScenePatchLabels.ColorClasses);
+            _shapeHead = nn.Linear(model.Config.Vision.Dim, ScenePatchLabels.ShapeClasses);
+            _rankHead = nn.Linear(model.Config.Vision.Dim, ScenePatchLabels.RankClasses);
+            parameters.AddRange(_colorHead.parameters().Concat(_shapeHead.parameters()).Concat(_rankHead.parameters()));
+        }
         _optimizer = optim.AdamW(parameters, options.LearningRate, weight_decay: options.WeightDecay);
         _schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, options.Steps, LrScheduleKind.Cosine);
     }
@@ -48,6 +64,8 @@ public sealed class ContrastivePretrainer
     public IEnumerable<ContrastiveStepStats> Run(ExampleSet train)
     {
         var captions = CaptionsOf(train);
+        var labels = _options.SceneWeight > 0 ? ScenePatchLabels.Build(train.Examples, _model.Config.Vision) : null;
+        var weight = _options.SceneWeight.ToScalar();
         var cursor = new SeededShuffle(train.Count, _options.Seed);
         _model.Vision.train();
         _text.train();
@@ -56,10 +74,11 @@ public sealed class ContrastivePretrainer
             var started = System.Diagnostics.Stopwatch.StartNew();
             var rows = cursor.Next(Math.Min(_options.BatchSize, train.Count));
             foreach (var g in _optimizer.ParamGroups) g.LearningRate = _schedule.At(step);
-            double loss, acc, temp;
+            double loss, acc, temp, sceneLoss = 0;
             using (var scope = NewDisposeScope())
             {
-                var img = EmbedImages(train.ImagesOf(rows));                          // [B, E] unit norm
+                var patches = _model.Vision.forward(train.ImagesOf(rows));            // [B, P, D_vit]
+                var img = F.normalize(_imageHead.forward(patches.mean([1])), dim: 1); // [B, E] unit norm
                 var txt = EmbedCaptions(rows.Select(r => captions[r]).ToList());      // [B, E] unit norm
                 var scale = _logitScale.clamp_max(MaxLogitScale).exp();               // CLIP caps at 100
                 var logits = scale * img.matmul(txt.t());                              // [B, B]
@@ -67,6 +86,12 @@ public sealed class ContrastivePretrainer
                 var lossI = -(same * logits.log_softmax(1)).sum(1).mean();
                 var lossT = -(same.t() * logits.t().log_softmax(1)).sum(1).mean();
                 var total = (lossI + lossT).div(Two);
+                if (labels is not null)
+                {
+                    var scene = SceneLoss(patches, labels, rows);
+                    sceneLoss = scene.item<float>();
+                    total = total + scene.mul(weight);
+                }
                 _optimizer.zero_grad();
                 total.backward();
                 _optimizer.step();
@@ -76,7 +101,7 @@ public sealed class ContrastivePretrainer
                 loss = total.item<float>();
                 temp = 1 / scale.item<float>();
             }
-            yield return new ContrastiveStepStats(step, loss, acc, temp, started.Elapsed.TotalSeconds);
+            yield return new ContrastiveStepStats(step, loss, acc, temp, started.Elapsed.TotalSeconds, sceneLoss);
         }
         _model.Vision.eval();
         _text.eval();
@@ -102,6 +127,56 @@ public sealed class ContrastivePretrainer
                 if (best[j] == index[captions[chunk[j]]]) correct++;
         }
         return new RetrievalResult(heldOut.Count, distinct.Count, (double)correct / heldOut.Count, 1.0 / distinct.Count);
+    }
+
+    /// <summary>Colour + shape + rank cross-entropy of the scene heads over every labelled patch of <paramref name="rows"/>.</summary>
+    private Tensor SceneLoss(Tensor patches, ScenePatchLabels labels, IReadOnlyList<int> rows)
+    {
+        var (color, shape, rank) = LabelsOf(labels, rows);                            // [B*P] each
+        var flat = patches.reshape(-1, patches.shape[2]);                            // [B*P, D_vit]
+        var lc = F.cross_entropy(_colorHead!.forward(flat), color, ignore_index: ScenePatchLabels.Ignore);
+        var ls = F.cross_entropy(_shapeHead!.forward(flat), shape, ignore_index: ScenePatchLabels.Ignore);
+        var lr = F.cross_entropy(_rankHead!.forward(flat), rank, ignore_index: ScenePatchLabels.Ignore);
+        // A batch of charts only has no labelled patch: cross-entropy is then NaN (0/0), and adds nothing instead.
+        return color.ne(ScenePatchLabels.Ignore).any().item<bool>() ? lc + ls + lr : zeros(1).sum();
+    }
+
+    private static (Tensor Color, Tensor Shape, Tensor Rank) LabelsOf(ScenePatchLabels labels, IReadOnlyList<int> rows)
+    {
+        int p = labels.Patches;
+        var color = new long[rows.Count * p];
+        var shape = new long[rows.Count * p];
+        var rank = new long[rows.Count * p];
+        for (int i = 0; i < rows.Count; i++)
+        {
+            Array.Copy(labels.Color, rows[i] * p, color, i * p, p);
+            Array.Copy(labels.Shape, rows[i] * p, shape, i * p, p);
+            Array.Copy(labels.Rank, rows[i] * p, rank, i * p, p);
+        }
+        return (tensor(color), tensor(shape), tensor(rank));
+    }
+
+    /// <summary>Held-out accuracy of the scene heads on the patches an object covers; null when the heads are off.</summary>
+    public ScenePatchResult? EvaluateScene(ExampleSet heldOut)
+    {
+        if (_colorHead is null || _shapeHead is null || _rankHead is null) return null;
+        var labels = ScenePatchLabels.Build(heldOut.Examples, _model.Config.Vision);
+        _model.Vision.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        long objects = 0, colorRight = 0, shapeRight = 0, rankRight = 0;
+        foreach (var chunk in Chunks(heldOut.Count, 256))
+        {
+            var (color, shape, rank) = LabelsOf(labels, chunk);                      // [b*P]
+            var flat = _model.Vision.forward(heldOut.ImagesOf(chunk)).reshape(-1, _model.Config.Vision.Dim); // [b*P, D_vit]
+            var obj = color.gt(ScenePatchLabels.Background);                          // [b*P] covered by an object
+            objects += obj.sum().item<long>();
+            colorRight += _colorHead.forward(flat).argmax(1).eq(color).logical_and(obj).sum().item<long>();
+            shapeRight += _shapeHead.forward(flat).argmax(1).eq(shape).logical_and(obj).sum().item<long>();
+            rankRight += _rankHead.forward(flat).argmax(1).eq(rank).logical_and(obj).sum().item<long>();
+        }
+        double Share(long right) => objects == 0 ? 0 : (double)right / objects;
+        return new ScenePatchResult((int)objects, Share(colorRight), Share(shapeRight), Share(rankRight));
     }
 
     private Tensor EmbedImages(Tensor images)

@@ -30,7 +30,7 @@ public sealed record DefaultRecipe
     /// 1,000 steps (session 6): held-out image→caption top-1 rose from 61.9 % (250 steps) to 83.2 %, and the SFT start
     /// on test count from 35 % to 45.3 % (same SFT), for about 3 more minutes on 2 cores.
     /// </summary>
-    public ContrastiveOptions Pretrain { get; init; } = new() { Steps = 1000, BatchSize = 64 };
+    public ContrastiveOptions Pretrain { get; init; } = new() { Steps = 1000, BatchSize = 64, SceneWeight = 1.0 };
     /// <summary>
     /// Pretraining sees the first 4,000 train images: all 16,000 gave 84.2 % held-out caption top-1 (4,000: 83.2 %), but
     /// the SFT start fell to 43.3 % (45.7 %) and GRPO gained less (+1 to +4 by step 75; session 7, one seed).
@@ -72,14 +72,17 @@ public sealed record DefaultRecipe
     public IReadOnlyList<string> GrpoTasks { get; init; } = [TaskNames.Count];
     public int EvalLimit { get; init; } = 300;
 
-    /// <summary>Bumped when the generator's output changes (v2: balanced count answers), so a home made by an older
-    /// version is not reused: its data, pretraining and SFT would silently be the old ones.</summary>
-    public const string DataVersion = "v2";
+    /// <summary>Bumped when the generator's output changes (v2: balanced count answers; v3: count traces carry a running
+    /// tally), so a home made by an older version is not reused: its data, pretraining and SFT would silently be the old ones.</summary>
+    public const string DataVersion = "v3";
     public string DataDir => Path.Combine(Home, "data", $"shapesworld-{DataVersion}-s{Seed}-{TrainExamples}-{TestExamples}-{OodExamples}");
     // The folder names carry the stage settings, so a home prepared with other settings is not silently reused.
-    public string PretrainDir => Path.Combine(Home, "checkpoints", $"pretrain-{DataVersion}-i{PretrainImages}-p{Pretrain.Steps}x{Pretrain.BatchSize}-s{Seed}");
+    public string PretrainDir => Path.Combine(Home, "checkpoints", $"pretrain-{PretrainTag}-s{Seed}");
     public string SftDir => Path.Combine(Home, "checkpoints",
-        $"sft-{DataVersion}-i{PretrainImages}-p{Pretrain.Steps}x{Pretrain.BatchSize}-t{Sft.Steps}x{Sft.BatchSize}-n{SftLimit}{(Sft.TrainVision ? "-tv" : "")}-s{Seed}");
+        $"sft-{PretrainTag}-t{Sft.Steps}x{Sft.BatchSize}-n{SftLimit}{(Sft.TrainVision ? "-tv" : "")}-s{Seed}");
+    /// <summary>What the pretrained encoder depends on: data version, images, steps × batch, and the scene weight when on.</summary>
+    private string PretrainTag => $"{DataVersion}-i{PretrainImages}-p{Pretrain.Steps}x{Pretrain.BatchSize}" +
+                                  (Pretrain.SceneWeight > 0 ? $"-sw{Pretrain.SceneWeight.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}" : "");
 
     /// <summary>
     /// The supervised ceiling's checkpoint: SFT from the same pretrained encoder on every train example of the GRPO
@@ -87,7 +90,7 @@ public sealed record DefaultRecipe
     /// supervision takes this model, the yardstick for how much of the headroom GRPO captures.
     /// </summary>
     public string CeilingDir(int steps) => Path.Combine(Home, "checkpoints",
-        $"sft-ceiling-{DataVersion}-i{PretrainImages}-p{Pretrain.Steps}x{Pretrain.BatchSize}-{string.Join("+", GrpoTasks)}-t{steps}x{Sft.BatchSize}-s{Seed}");
+        $"sft-ceiling-{PretrainTag}-{string.Join("+", GrpoTasks)}-t{steps}x{Sft.BatchSize}-s{Seed}");
 
     /// <summary>Trains (or reuses) <see cref="CeilingDir"/>; call after <see cref="Prepare"/>.</summary>
     public string PrepareCeiling(int steps, Action<string> log)
