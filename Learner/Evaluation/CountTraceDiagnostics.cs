@@ -5,8 +5,7 @@ namespace Vrm.Learner.Evaluation;
 
 /// <summary>
 /// Why count answers go wrong, read from the reasoning: a ShapesWorld count trace is
-/// <c>&lt;think&gt;label: colour shape, colour shape k, …; n&lt;/think&gt;</c> (k: the running tally after each object
-/// asked about), so a completion can be compared with the
+/// <c>&lt;think&gt;colour shape, colour shape, …; label: n&lt;/think&gt;</c>, so a completion can be compared with the
 /// gold trace step by step — did it name the category the question asked about, list as many objects as the scene
 /// holds, see each object's colour and shape (position by position) — and accuracy split by question kind
 /// (total, colour, shape, colour–shape pair). Accuracy alone says how often; this says which skill is missing.
@@ -18,7 +17,7 @@ public sealed record CountTraceDiagnostics(
     public static readonly string[] QuestionKinds = ["total", "colour", "shape", "pair"];
 
     // Linear-time matching: completions are model output and can hold anything.
-    private static readonly Regex Trace = new(@"<think>(?<label>[a-z ]+):\s*(?<seen>[^;<]*);\s*(?<n>\d+)\s*</think>",
+    private static readonly Regex Trace = new(@"<think>(?<seen>[^;<]*);\s*(?<label>[a-z ]+):\s*(?<n>\d+)\s*</think>",
         RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
     private static readonly HashSet<string> Colours = Palette.All.Select(c => c.Name()).ToHashSet(StringComparer.Ordinal);
 
@@ -54,7 +53,6 @@ public sealed record CountTraceDiagnostics(
         if (!m.Success) return null;
         var objects = m.Groups["seen"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(o => o.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Select(w => w.Length == 3 && w[2].All(char.IsAsciiDigit) ? w[..2] : w)   // drop the running tally after an object asked about
             .Select(w => w.Length == 2 ? (w[0], w[1]) : (string.Join(' ', w), ""))
             .ToArray();
         return (m.Groups["label"].Value.Trim(), objects);

@@ -11,7 +11,7 @@ namespace Vrm.Learner.Pretraining;
 public sealed record ContrastiveStepStats(int Step, double Loss, double BatchAccuracy, double Temperature, double Seconds, double SceneLoss = 0);
 
 /// <summary>Held-out per-patch accuracy of the scene heads, over the patches an object covers (background excluded).</summary>
-public sealed record ScenePatchResult(int ObjectPatches, double ColorAccuracy, double ShapeAccuracy, double RankAccuracy);
+public sealed record ScenePatchResult(int ObjectPatches, double ColorAccuracy, double ShapeAccuracy);
 
 /// <summary>Held-out image→caption retrieval: top-1 over every distinct caption of the held-out set.</summary>
 public sealed record RetrievalResult(int Images, int Candidates, double Top1Accuracy, double Chance);
@@ -21,7 +21,7 @@ public sealed record RetrievalResult(int Images, int Candidates, double Top1Accu
 /// caption encoder are trained with a symmetric InfoNCE loss and a learned temperature. Identical captions
 /// in a batch are all positives (soft targets), so duplicate scenes are not pushed apart. With
 /// <see cref="ContrastiveOptions.SceneWeight"/> &gt; 0, two linear heads on the patch features also predict each patch's
-/// object colour, shape and reading-order rank (<see cref="ScenePatchLabels"/>), and their cross-entropy is added to the loss.
+/// object colour and shape (<see cref="ScenePatchLabels"/>), and their cross-entropy is added to the loss.
 /// </summary>
 public sealed class ContrastivePretrainer
 {
@@ -36,7 +36,6 @@ public sealed class ContrastivePretrainer
     private readonly Parameter _logitScale;
     private readonly Linear? _colorHead;
     private readonly Linear? _shapeHead;
-    private readonly Linear? _rankHead;
     private readonly optim.Optimizer _optimizer;
     private readonly LearningRateSchedule _schedule;
 
@@ -54,8 +53,7 @@ public sealed class ContrastivePretrainer
         {
             _colorHead = nn.Linear(model.Config.Vision.Dim, ScenePatchLabels.ColorClasses);
             _shapeHead = nn.Linear(model.Config.Vision.Dim, ScenePatchLabels.ShapeClasses);
-            _rankHead = nn.Linear(model.Config.Vision.Dim, ScenePatchLabels.RankClasses);
-            parameters.AddRange(_colorHead.parameters().Concat(_shapeHead.parameters()).Concat(_rankHead.parameters()));
+            parameters.AddRange(_colorHead.parameters().Concat(_shapeHead.parameters()));
         }
         _optimizer = optim.AdamW(parameters, options.LearningRate, weight_decay: options.WeightDecay);
         _schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, options.Steps, LrScheduleKind.Cosine);
@@ -129,54 +127,50 @@ public sealed class ContrastivePretrainer
         return new RetrievalResult(heldOut.Count, distinct.Count, (double)correct / heldOut.Count, 1.0 / distinct.Count);
     }
 
-    /// <summary>Colour + shape + rank cross-entropy of the scene heads over every labelled patch of <paramref name="rows"/>.</summary>
+    /// <summary>Colour + shape cross-entropy of the scene heads over every labelled patch of <paramref name="rows"/>.</summary>
     private Tensor SceneLoss(Tensor patches, ScenePatchLabels labels, IReadOnlyList<int> rows)
     {
-        var (color, shape, rank) = LabelsOf(labels, rows);                            // [B*P] each
+        var (color, shape) = LabelsOf(labels, rows);                                  // [B*P] each
         var flat = patches.reshape(-1, patches.shape[2]);                            // [B*P, D_vit]
         var lc = F.cross_entropy(_colorHead!.forward(flat), color, ignore_index: ScenePatchLabels.Ignore);
         var ls = F.cross_entropy(_shapeHead!.forward(flat), shape, ignore_index: ScenePatchLabels.Ignore);
-        var lr = F.cross_entropy(_rankHead!.forward(flat), rank, ignore_index: ScenePatchLabels.Ignore);
         // A batch of charts only has no labelled patch: cross-entropy is then NaN (0/0), and adds nothing instead.
-        return color.ne(ScenePatchLabels.Ignore).any().item<bool>() ? lc + ls + lr : zeros(1).sum();
+        return color.ne(ScenePatchLabels.Ignore).any().item<bool>() ? lc + ls : zeros(1).sum();
     }
 
-    private static (Tensor Color, Tensor Shape, Tensor Rank) LabelsOf(ScenePatchLabels labels, IReadOnlyList<int> rows)
+    private static (Tensor Color, Tensor Shape) LabelsOf(ScenePatchLabels labels, IReadOnlyList<int> rows)
     {
         int p = labels.Patches;
         var color = new long[rows.Count * p];
         var shape = new long[rows.Count * p];
-        var rank = new long[rows.Count * p];
         for (int i = 0; i < rows.Count; i++)
         {
             Array.Copy(labels.Color, rows[i] * p, color, i * p, p);
             Array.Copy(labels.Shape, rows[i] * p, shape, i * p, p);
-            Array.Copy(labels.Rank, rows[i] * p, rank, i * p, p);
         }
-        return (tensor(color), tensor(shape), tensor(rank));
+        return (tensor(color), tensor(shape));
     }
 
     /// <summary>Held-out accuracy of the scene heads on the patches an object covers; null when the heads are off.</summary>
     public ScenePatchResult? EvaluateScene(ExampleSet heldOut)
     {
-        if (_colorHead is null || _shapeHead is null || _rankHead is null) return null;
+        if (_colorHead is null || _shapeHead is null) return null;
         var labels = ScenePatchLabels.Build(heldOut.Examples, _model.Config.Vision);
         _model.Vision.eval();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        long objects = 0, colorRight = 0, shapeRight = 0, rankRight = 0;
+        long objects = 0, colorRight = 0, shapeRight = 0;
         foreach (var chunk in Chunks(heldOut.Count, 256))
         {
-            var (color, shape, rank) = LabelsOf(labels, chunk);                      // [b*P]
+            var (color, shape) = LabelsOf(labels, chunk);                            // [b*P]
             var flat = _model.Vision.forward(heldOut.ImagesOf(chunk)).reshape(-1, _model.Config.Vision.Dim); // [b*P, D_vit]
             var obj = color.gt(ScenePatchLabels.Background);                          // [b*P] covered by an object
             objects += obj.sum().item<long>();
             colorRight += _colorHead.forward(flat).argmax(1).eq(color).logical_and(obj).sum().item<long>();
             shapeRight += _shapeHead.forward(flat).argmax(1).eq(shape).logical_and(obj).sum().item<long>();
-            rankRight += _rankHead.forward(flat).argmax(1).eq(rank).logical_and(obj).sum().item<long>();
         }
         double Share(long right) => objects == 0 ? 0 : (double)right / objects;
-        return new ScenePatchResult((int)objects, Share(colorRight), Share(shapeRight), Share(rankRight));
+        return new ScenePatchResult((int)objects, Share(colorRight), Share(shapeRight));
     }
 
     private Tensor EmbedImages(Tensor images)

@@ -5,10 +5,8 @@ using Vrm.Policy.Config;
 namespace Vrm.Learner.Pretraining;
 
 /// <summary>
-/// Per-patch targets for the scene-supervised part of pretraining: for every ViT patch, the colour, the shape and the
-/// reading-order rank of the object that covers the patch's centre (the nearest one whose disc of its radius holds
-/// it), or background. The rank is there because traces list objects in reading order: a patch that knows it belongs
-/// to the k-th object lets the LM find the k-th object by matching, instead of working out the order itself.
+/// Per-patch targets for the scene-supervised part of pretraining: for every ViT patch, the colour and the shape of
+/// the object that covers the patch's centre (the nearest one whose disc of its radius holds it), or background.
 /// Why: contrastive pretraining alone left shape at chance in the listings the LM reads off the patch features
 /// (session 8: 34 % shape right per listed object even after SFT on all 4,000 count examples, 4 shapes). A caption
 /// batch rarely holds two scenes that differ only in a shape, so InfoNCE hardly asks for shape; these labels do, at
@@ -24,25 +22,19 @@ public sealed class ScenePatchLabels
     public static int ColorClasses => Palette.All.Count + 1;
     /// <summary>Background + one class per shape.</summary>
     public static int ShapeClasses => ShapeNames.All.Count + 1;
-    /// <summary>Background + ranks 1..<see cref="MaxRank"/>; objects past it share the last class.</summary>
-    public static int RankClasses => MaxRank + 1;
-    public const int MaxRank = 9;
 
     /// <summary>[N * P] colour class per patch, row-major (image, then patch in reading order).</summary>
     public long[] Color { get; }
     /// <summary>[N * P] shape class per patch.</summary>
     public long[] Shape { get; }
-    /// <summary>[N * P] reading-order rank class per patch (1 = first object listed).</summary>
-    public long[] Rank { get; }
     public int Patches { get; }
     /// <summary>Images with a shapes scene (the rest are ignored).</summary>
     public int Labelled { get; }
 
-    private ScenePatchLabels(long[] color, long[] shape, long[] rank, int patches, int labelled)
+    private ScenePatchLabels(long[] color, long[] shape, int patches, int labelled)
     {
         Color = color;
         Shape = shape;
-        Rank = rank;
         Patches = patches;
         Labelled = labelled;
     }
@@ -52,7 +44,6 @@ public sealed class ScenePatchLabels
         int side = vision.PatchesPerSide, p = vision.NumPatches;
         var color = new long[examples.Count * p];
         var shape = new long[examples.Count * p];
-        var rank = new long[examples.Count * p];
         int labelled = 0;
         for (int i = 0; i < examples.Count; i++)
         {
@@ -61,7 +52,6 @@ public sealed class ScenePatchLabels
             {
                 Array.Fill(color, Ignore, i * p, p);
                 Array.Fill(shape, Ignore, i * p, p);
-                Array.Fill(rank, Ignore, i * p, p);
                 continue;
             }
             labelled++;
@@ -71,7 +61,7 @@ public sealed class ScenePatchLabels
                 for (int px = 0; px < side; px++)
                 {
                     double cx = (px + 0.5) * sx, cy = (py + 0.5) * sy;
-                    var objects = scene.ObjectsOrEmpty;   // in reading order, as traces list them
+                    var objects = scene.ObjectsOrEmpty;
                     int best = -1;
                     double bestD = double.MaxValue;
                     for (int j = 0; j < objects.Count; j++)
@@ -83,12 +73,11 @@ public sealed class ScenePatchLabels
                     int k = i * p + py * side + px;
                     color[k] = best < 0 ? Background : 1 + (int)objects[best].Color;
                     shape[k] = best < 0 ? Background : 1 + (int)objects[best].Shape;
-                    rank[k] = best < 0 ? Background : 1 + Math.Min(best, MaxRank - 1);
                 }
         }
         if (labelled == 0)
             throw new InvalidDataException("scene-supervised pretraining needs shapes scenes ('scene' with kind 'shapes'); none of the " +
                                            $"{examples.Count} examples has one — set pretrain scene weight to 0 for data without scenes");
-        return new ScenePatchLabels(color, shape, rank, p, labelled);
+        return new ScenePatchLabels(color, shape, p, labelled);
     }
 }

@@ -72,9 +72,9 @@ public sealed record DefaultRecipe
     public IReadOnlyList<string> GrpoTasks { get; init; } = [TaskNames.Count];
     public int EvalLimit { get; init; } = 300;
 
-    /// <summary>Bumped when the generator's output changes (v2: balanced count answers; v3: count traces carry a running
-    /// tally), so a home made by an older version is not reused: its data, pretraining and SFT would silently be the old ones.</summary>
-    public const string DataVersion = "v3";
+    /// <summary>Bumped when the generator's output changes (v2: balanced count answers), so a home made by an older
+    /// version is not reused: its data, pretraining and SFT would silently be the old ones.</summary>
+    public const string DataVersion = "v2";
     public string DataDir => Path.Combine(Home, "data", $"shapesworld-{DataVersion}-s{Seed}-{TrainExamples}-{TestExamples}-{OodExamples}");
     // The folder names carry the stage settings, so a home prepared with other settings is not silently reused.
     public string PretrainDir => Path.Combine(Home, "checkpoints", $"pretrain-{PretrainTag}-s{Seed}");

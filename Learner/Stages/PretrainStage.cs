@@ -38,7 +38,7 @@ public static class PretrainStage
             $"(before training {before.Top1Accuracy:P1}, chance {after.Chance:P2}) in {StageProgress.Fmt(progress.Elapsed)}");
         var scene = trainer.EvaluateScene(heldOut);
         if (scene is not null)
-            log($"pretrain: held-out object patches ({scene.ObjectPatches}): colour {scene.ColorAccuracy:P1}, shape {scene.ShapeAccuracy:P1}, reading-order rank {scene.RankAccuracy:P1} right");
+            log($"pretrain: held-out object patches ({scene.ObjectPatches}): colour {scene.ColorAccuracy:P1}, shape {scene.ShapeAccuracy:P1} right");
         var inv = CultureInfo.InvariantCulture;
         var meta = new Dictionary<string, string>
         {
@@ -53,7 +53,6 @@ public static class PretrainStage
         {
             meta["scene_patch_color_accuracy"] = scene.ColorAccuracy.ToString("R", inv);
             meta["scene_patch_shape_accuracy"] = scene.ShapeAccuracy.ToString("R", inv);
-            meta["scene_patch_rank_accuracy"] = scene.RankAccuracy.ToString("R", inv);
         }
         Checkpoint.Save(outDir, model.Config, model, tokenizer, meta);
         return after;

@@ -93,19 +93,8 @@ public class ShapesWorldAnswerTests
                 Assert.Equal(e.Answer, m.Groups[2].Value);
                 Assert.Equal($"<answer>{e.Answer}</answer>", e.Solution);
                 var think = m.Groups[1].Value;
-                var listed = string.Join(", ", e.Scene!.ObjectsOrEmpty.Select(o => $"{o.Color} {o.Shape}".ToLowerInvariant())) + ";";
-                if (task == TaskNames.Compose) Assert.StartsWith(listed, think);
-                if (task == TaskNames.Count)
-                {
-                    // Count names what it counts, lists the scene with a running tally after each object asked about
-                    // (1, 2, … up to the answer), then gives the count.
-                    var list = think[(think.IndexOf(": ", StringComparison.Ordinal) + 2)..think.IndexOf(';')];
-                    Assert.Equal(listed, Regex.Replace(list, @" \d+", "") + ";");
-                    var tally = Regex.Matches(list, @" (\d+)(,|$)").Select(t => int.Parse(t.Groups[1].Value)).ToList();
-                    Assert.Equal(Enumerable.Range(1, tally.Count), tally);
-                    Assert.Equal(e.Answer, tally.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    Assert.EndsWith($"; {e.Answer}", think);
-                }
+                if (task is TaskNames.Count or TaskNames.Compose)
+                    Assert.StartsWith(string.Join(", ", e.Scene!.ObjectsOrEmpty.Select(o => $"{o.Color} {o.Shape}".ToLowerInvariant())) + ";", think);
                 if (task == TaskNames.Chart)
                     Assert.StartsWith(string.Join(", ", e.Scene!.BarsOrEmpty.Select(b => $"{b.Color.ToString().ToLowerInvariant()} {b.Value}")) + ";", think);
                 // The arithmetic written in the trace is right.

@@ -4,7 +4,7 @@ namespace Vrm.Learner.Tests;
 
 public class CountTraceDiagnosticsTests
 {
-    private static string T(string seen, string label, int n) => $"<think>{label}: {seen}; {n}</think><answer>{n}</answer>";
+    private static string T(string seen, string label, int n) => $"<think>{seen}; {label}: {n}</think><answer>{n}</answer>";
 
     [Fact]
     public void Each_skill_is_scored_against_the_gold_trace_and_accuracy_is_split_by_question_kind()
@@ -39,22 +39,11 @@ public class CountTraceDiagnosticsTests
     }
 
     [Fact]
-    public void Running_tallies_after_objects_are_not_read_as_part_of_the_object()
-    {
-        var d = CountTraceDiagnostics.Of(
-        [
-            (T("red circle 1, blue square, red cross 2", "red", 2), T("red circle 1, blue square, red square 2", "red", 2), true),
-        ]);
-        Assert.Equal((1, 1, 1), (d.Parsed, d.LabelNamed, d.ObjectCountRight));
-        Assert.Equal((3, 3, 2), (d.Positions, d.ColourRight, d.ShapeRight));
-    }
-
-    [Fact]
     public void A_completion_that_only_looks_like_a_trace_is_not_parsed()
     {
         var gold = T("red circle", "total", 1);
-        var hostile = "<think>total: " + string.Concat(Enumerable.Repeat("red circle, ", 20_000)) + string.Concat(Enumerable.Repeat(";a a a ", 20_000));
-        var d = CountTraceDiagnostics.Of([(hostile, gold, false), ("<think>total: red circle; </think>", gold, false)]);
+        var hostile = "<think>" + string.Concat(Enumerable.Repeat("red circle, ", 20_000)) + string.Concat(Enumerable.Repeat(";a a a ", 20_000));
+        var d = CountTraceDiagnostics.Of([(hostile, gold, false), ("<think>red circle; total: </think>", gold, false)]);
         Assert.Equal((2, 0), (d.Examples, d.Parsed));
         Assert.Equal((0, 2), d.ByQuestion["total"]);
     }

@@ -36,7 +36,6 @@ public class ScenePretrainingTests(TinyRun tiny) : IClassFixture<TinyRun>
         {
             Assert.Equal(covered.Contains(k) ? 1 + (int)ShapeColor.Blue : ScenePatchLabels.Background, labels.Color[k]);
             Assert.Equal(covered.Contains(k) ? 1 + (int)ShapeKind.Triangle : ScenePatchLabels.Background, labels.Shape[k]);
-            Assert.Equal(covered.Contains(k) ? 1 : ScenePatchLabels.Background, labels.Rank[k]);
         }
     }
 
@@ -56,8 +55,6 @@ public class ScenePretrainingTests(TinyRun tiny) : IClassFixture<TinyRun>
         var labels = ScenePatchLabels.Build([Example("a", scene)], new VisionConfig());
         Assert.Equal(1 + (int)ShapeColor.Green, labels.Color[2 * 8 + 2]);
         Assert.Equal(1 + (int)ShapeKind.Cross, labels.Shape[2 * 8 + 2]);
-        Assert.Equal(2, labels.Rank[2 * 8 + 2]);        // the second object in reading order
-        Assert.Equal(1, labels.Rank[2 * 8 + 1]);        // (24, 40): 6 px from the square, 20 from the cross
     }
 
     [Fact]
@@ -73,7 +70,6 @@ public class ScenePretrainingTests(TinyRun tiny) : IClassFixture<TinyRun>
         Assert.Equal(1, labels.Labelled);
         Assert.All(labels.Color.Take(64), c => Assert.Equal(ScenePatchLabels.Ignore, c));
         Assert.All(labels.Shape.Take(64), s => Assert.Equal(ScenePatchLabels.Ignore, s));
-        Assert.All(labels.Rank.Take(64), r => Assert.Equal(ScenePatchLabels.Ignore, r));
         Assert.Contains(1 + (long)ShapeColor.Red, labels.Color.Skip(64));
 
         var e = Assert.Throws<InvalidDataException>(() => ScenePatchLabels.Build([Example("c", chart), new DatasetExample("n", "img.png", "q", "s", TaskNames.Count, Splits.Train)], new VisionConfig()));
