@@ -10,7 +10,7 @@ namespace Vrm.Learner.Tests;
 
 /// <summary>
 /// The scene-supervised part of pretraining: per-patch labels computed by hand for one object, charts ignored, data
-/// without scenes refused by name; and in training the scene loss reaches the encoder and falls.
+/// without scenes refused by name; and in training the scene loss falls and its heads learn colour.
 /// </summary>
 public class ScenePretrainingTests(TinyRun tiny) : IClassFixture<TinyRun>
 {
@@ -77,7 +77,7 @@ public class ScenePretrainingTests(TinyRun tiny) : IClassFixture<TinyRun>
     }
 
     [Fact]
-    public void The_scene_loss_trains_the_encoder_and_falls()
+    public void The_scene_loss_falls_and_its_heads_learn_colour()
     {
         using var model = PolicyFactory.Create(VrmTokenizer.Default, 5);
         using var train = ExampleSet.Load(tiny.Data, "train", null, model.Config.Vision, VrmTokenizer.Default, PromptTemplate.Default, readScenes: true);
