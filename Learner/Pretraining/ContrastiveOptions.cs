@@ -26,7 +26,7 @@ public sealed record ContrastiveOptions
         if (Steps < 0) throw new ArgumentException($"pretrain.steps ({Steps}) must be >= 0");
         if (BatchSize < 2) throw new ArgumentException($"pretrain.batch_size ({BatchSize}) must be >= 2 (contrastive needs negatives)");
         if (!(LearningRate > 0)) throw new ArgumentException($"pretrain.learning_rate ({LearningRate}) must be > 0");
-        if (!(SceneWeight >= 0) || double.IsInfinity(SceneWeight)) throw new ArgumentException($"pretrain.scene_weight ({SceneWeight}) must be a finite number >= 0");
+        if (!double.IsFinite(SceneWeight) || SceneWeight < 0) throw new ArgumentException($"pretrain.scene_weight ({SceneWeight}) must be a finite number >= 0");
         if (EmbedDim < 1 || TextDim < 1 || TextLayers < 1 || TextHeads < 1 || TextDim % TextHeads != 0)
             throw new ArgumentException("pretrain: embed/text dims must be positive and text_dim a multiple of text_heads");
     }

@@ -63,7 +63,7 @@ public sealed class ContrastivePretrainer
     {
         var captions = CaptionsOf(train);
         var labels = _options.SceneWeight > 0 ? ScenePatchLabels.Build(train.Examples, _model.Config.Vision) : null;
-        var weight = _options.SceneWeight.ToScalar();
+        using var weight = _options.SceneWeight.ToScalar();
         var cursor = new SeededShuffle(train.Count, _options.Seed);
         _model.Vision.train();
         _text.train();
@@ -76,7 +76,7 @@ public sealed class ContrastivePretrainer
             using (var scope = NewDisposeScope())
             {
                 var patches = _model.Vision.forward(train.ImagesOf(rows));            // [B, P, D_vit]
-                var img = F.normalize(_imageHead.forward(patches.mean([1])), dim: 1); // [B, E] unit norm
+                var img = EmbedPatches(patches);                                       // [B, E] unit norm
                 var txt = EmbedCaptions(rows.Select(r => captions[r]).ToList());      // [B, E] unit norm
                 var scale = _logitScale.clamp_max(MaxLogitScale).exp();               // CLIP caps at 100
                 var logits = scale * img.matmul(txt.t());                              // [B, B]
@@ -130,12 +130,13 @@ public sealed class ContrastivePretrainer
     /// <summary>Colour + shape cross-entropy of the scene heads over every labelled patch of <paramref name="rows"/>.</summary>
     private Tensor SceneLoss(Tensor patches, ScenePatchLabels labels, IReadOnlyList<int> rows)
     {
+        // A batch of charts only has no labelled patch: cross-entropy would be NaN (0/0), so it adds nothing instead.
+        if (!rows.Any(r => labels.IsLabelled(r))) return zeros(1).sum();
         var (color, shape) = LabelsOf(labels, rows);                                  // [B*P] each
         var flat = patches.reshape(-1, patches.shape[2]);                            // [B*P, D_vit]
         var lc = F.cross_entropy(_colorHead!.forward(flat), color, ignore_index: ScenePatchLabels.Ignore);
         var ls = F.cross_entropy(_shapeHead!.forward(flat), shape, ignore_index: ScenePatchLabels.Ignore);
-        // A batch of charts only has no labelled patch: cross-entropy is then NaN (0/0), and adds nothing instead.
-        return color.ne(ScenePatchLabels.Ignore).any().item<bool>() ? lc + ls : zeros(1).sum();
+        return lc + ls;
     }
 
     private static (Tensor Color, Tensor Shape) LabelsOf(ScenePatchLabels labels, IReadOnlyList<int> rows)
@@ -173,11 +174,10 @@ public sealed class ContrastivePretrainer
         return new ScenePatchResult((int)objects, Share(colorRight), Share(shapeRight));
     }
 
-    private Tensor EmbedImages(Tensor images)
-    {
-        var patches = _model.Vision.forward(images);                                 // [B, P, D_vit]
-        return F.normalize(_imageHead.forward(patches.mean([1])), dim: 1);          // [B, E]
-    }
+    private Tensor EmbedImages(Tensor images) => EmbedPatches(_model.Vision.forward(images));  // [B, P, D_vit] → [B, E]
+
+    private Tensor EmbedPatches(Tensor patches) =>
+        F.normalize(_imageHead.forward(patches.mean([1])), dim: 1);                 // [B, P, D_vit] → [B, E] unit norm
 
     private Tensor EmbedCaptions(IReadOnlyList<string> captions)
     {

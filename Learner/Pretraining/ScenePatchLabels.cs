@@ -10,8 +10,8 @@ namespace Vrm.Learner.Pretraining;
 /// Why: contrastive pretraining alone left shape at chance in the listings the LM reads off the patch features
 /// (session 8: 34 % shape right per listed object even after SFT on all 4,000 count examples, 4 shapes). A caption
 /// batch rarely holds two scenes that differ only in a shape, so InfoNCE hardly asks for shape; these labels do, at
-/// the patches the LM attends to. The generator knows every object, as the COCO boxes behind RegionCLIP-style
-/// pretraining do; images without a shapes scene (charts) get <see cref="Ignore"/> and add nothing.
+/// the patches the LM attends to. The generator knows every object, so the labels are exact; images without a
+/// shapes scene (charts) get <see cref="Ignore"/> and add nothing.
 /// </summary>
 public sealed class ScenePatchLabels
 {
@@ -30,6 +30,9 @@ public sealed class ScenePatchLabels
     public int Patches { get; }
     /// <summary>Images with a shapes scene (the rest are ignored).</summary>
     public int Labelled { get; }
+
+    /// <summary>Whether image <paramref name="row"/> has labels (a shapes scene), not <see cref="Ignore"/> throughout.</summary>
+    public bool IsLabelled(int row) => Color[row * Patches] != Ignore;
 
     private ScenePatchLabels(long[] color, long[] shape, int patches, int labelled)
     {
@@ -57,11 +60,11 @@ public sealed class ScenePatchLabels
             labelled++;
             // Patch centres in scene pixels (the image is resized to the encoder's side).
             double sx = (double)scene.Width / side, sy = (double)scene.Height / side;
+            var objects = scene.ObjectsOrEmpty;
             for (int py = 0; py < side; py++)
                 for (int px = 0; px < side; px++)
                 {
                     double cx = (px + 0.5) * sx, cy = (py + 0.5) * sy;
-                    var objects = scene.ObjectsOrEmpty;
                     int best = -1;
                     double bestD = double.MaxValue;
                     for (int j = 0; j < objects.Count; j++)
