@@ -2,10 +2,7 @@ namespace Vrm.Data.ShapesWorld;
 
 /// <summary>
 /// CLEVR-style counting: all objects, objects of one colour, of one shape, or of one colour–shape pair
-/// (the pair questions are where ood's held-out pairs bite). The trace names what is asked, walks the grid's cells
-/// (<see cref="SceneText.GridCells"/>), then gives the count: <c>red; 1 red circle, 2 -, 3 blue cross, …; red: 1</c>.
-/// Naming the category first keeps the question next to where it is read (at the end only, the LM named the asked
-/// category in about half of its traces).
+/// (the pair questions are where ood's held-out pairs bite). The trace lists the scene, then the count.
 /// </summary>
 public sealed class CountTask : ITaskFamily
 {
@@ -45,7 +42,7 @@ public sealed class CountTask : ITaskFamily
     private (TaskItem Item, int Answer) Draw(SceneSampler sampler, string split, SeededRandom rng)
     {
         var scene = sampler.Shapes(split, rng);
-        var seen = SceneText.GridCells(scene, sampler.Options.GridSide);
+        var seen = SceneText.ListObjects(scene);
         var objects = scene.ObjectsOrEmpty;
         // Mostly ask about something present (an answer of 0 every other time teaches little), sometimes not.
         bool present = rng.Chance(0.8);
@@ -54,21 +51,21 @@ public sealed class CountTask : ITaskFamily
             case 0:
             {
                 int n = objects.Count;
-                return (new TaskItem(Name, scene, rng.Pick(TotalPhrasings), SceneText.Number(n), Trace("total", seen, n)), n);
+                return (new TaskItem(Name, scene, rng.Pick(TotalPhrasings), SceneText.Number(n), $"{seen}; total: {n}"), n);
             }
             case 1:
             {
                 var c = present ? rng.Pick(objects).Color : rng.Pick(Palette.All);
                 int n = scene.Count(color: c);
                 return (new TaskItem(Name, scene, SceneText.Fill(rng.Pick(ColorPhrasings), color: c.Name()),
-                    SceneText.Number(n), Trace(c.Name(), seen, n)), n);
+                    SceneText.Number(n), $"{seen}; {c.Name()}: {n}"), n);
             }
             case 2:
             {
                 var s = present ? rng.Pick(objects).Shape : rng.Pick(ShapeNames.All);
                 int n = scene.Count(shape: s);
                 return (new TaskItem(Name, scene, SceneText.Fill(rng.Pick(ShapePhrasings), shapes: s.Plural()),
-                    SceneText.Number(n), Trace(s.Plural(), seen, n)), n);
+                    SceneText.Number(n), $"{seen}; {s.Plural()}: {n}"), n);
             }
             default:
             {
@@ -78,10 +75,8 @@ public sealed class CountTask : ITaskFamily
                 var p = candidates.Count > 0 ? rng.Pick(candidates) : rng.Pick(allowed);
                 int n = scene.Count(p.Color, p.Shape);
                 return (new TaskItem(Name, scene, SceneText.Fill(rng.Pick(PairPhrasings), color: p.Color.Name(), shapes: p.Shape.Plural()),
-                    SceneText.Number(n), Trace($"{p.Color.Name()} {p.Shape.Plural()}", seen, n)), n);
+                    SceneText.Number(n), $"{seen}; {p.Color.Name()} {p.Shape.Plural()}: {n}"), n);
             }
         }
     }
-
-    private static string Trace(string label, string cells, int n) => $"{label}; {cells}; {label}: {n}";
 }

@@ -17,8 +17,8 @@ public sealed record CountTraceDiagnostics(
     public static readonly string[] QuestionKinds = ["total", "colour", "shape", "pair"];
 
     // Linear-time matching: completions are model output and can hold anything.
-    private static readonly Regex Think = new(@"<think>(?<body>[^<]*)</think>", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
-    private static readonly Regex Tail = new(@"^(?<label>[a-z ]+):\s*(?<n>\d+)$", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+    private static readonly Regex Trace = new(@"<think>(?<seen>[^;<]*);\s*(?<label>[a-z ]+):\s*(?<n>\d+)\s*</think>",
+        RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
     private static readonly HashSet<string> Colours = Palette.All.Select(c => c.Name()).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Examples whose gold reasoning is not a count trace are left out.</summary>
@@ -36,10 +36,9 @@ public sealed record CountTraceDiagnostics(
             if (Parse(completion) is not { } c) continue;
             parsed++;
             if (c.Label == g.Label) labelNamed++;
-            if (c.Objects.Count(o => o.Colour != Empty) == g.Objects.Count(o => o.Colour != Empty)) countRight++;
+            if (c.Objects.Length == g.Objects.Length) countRight++;
             for (int i = 0; i < Math.Min(c.Objects.Length, g.Objects.Length); i++)
             {
-                if (g.Objects[i].Colour == Empty) continue;   // grid traces: only cells that hold an object
                 positions++;
                 if (c.Objects[i].Colour == g.Objects[i].Colour) colourRight++;
                 if (c.Objects[i].Shape == g.Objects[i].Shape) shapeRight++;
@@ -48,26 +47,15 @@ public sealed record CountTraceDiagnostics(
         return new CountTraceDiagnostics(examples, parsed, labelNamed, countRight, positions, colourRight, shapeRight, byQuestion);
     }
 
-    private const string Empty = "-";
-
-    /// <summary>
-    /// Reads <c>[label; ]seen; label: n</c>. The seen part is a list (<c>red circle, blue cross</c>, data v2) or the
-    /// grid's numbered cells (<c>1 red circle, 2 -, …</c>, v3), where an empty cell reads as colour "-".
-    /// </summary>
     private static (string Label, (string Colour, string Shape)[] Objects)? Parse(string text)
     {
-        var m = Think.Match(text);
+        var m = Trace.Match(text);
         if (!m.Success) return null;
-        var parts = m.Groups["body"].Value.Split(';', StringSplitOptions.TrimEntries);
-        if (parts.Length is < 2 or > 3) return null;
-        var tail = Tail.Match(parts[^1]);
-        if (!tail.Success) return null;
-        var objects = parts[^2].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+        var objects = m.Groups["seen"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(o => o.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Select(w => w.Length > 0 && w[0].All(char.IsAsciiDigit) ? w[1..] : w)   // drop a cell number
             .Select(w => w.Length == 2 ? (w[0], w[1]) : (string.Join(' ', w), ""))
             .ToArray();
-        return (tail.Groups["label"].Value.Trim(), objects);
+        return (m.Groups["label"].Value.Trim(), objects);
     }
 
     private static string Share(int part, int whole) => whole == 0 ? "–" : $"{(double)part / whole:P0}";

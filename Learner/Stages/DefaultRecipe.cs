@@ -57,7 +57,7 @@ public sealed record DefaultRecipe
     /// (<see cref="SftOptions.TrainVision"/>, <see cref="GrpoOptions.TrainVision"/>; off by default, as DESIGN says) gave
     /// 40.0 % after SFT and 45.0 % after 100 GRPO steps, then 43.0 / 41.3 % at steps 150 / 200 (one seed).
     /// </summary>
-    public GrpoOptions Grpo { get; init; } = new() { PromptsPerStep = 16, GroupSize = 8, LearningRate = 1e-4, KlBeta = 0.01, MaxNewTokens = 64, WarmupSteps = 5,
+    public GrpoOptions Grpo { get; init; } = new() { PromptsPerStep = 16, GroupSize = 8, LearningRate = 1e-4, KlBeta = 0.01, MaxNewTokens = 48, WarmupSteps = 5,
         DynamicSampling = true, ClipHigh = 0.28 };
     public int GrpoSteps { get; init; } = 60;
 
@@ -83,7 +83,7 @@ public sealed record DefaultRecipe
 
     /// <summary>Bumped when the generator's output changes (v2: balanced count answers), so a home made by an older
     /// version is not reused: its data, pretraining and SFT would silently be the old ones.</summary>
-    public const string DataVersion = "v3";
+    public const string DataVersion = "v2";
     public string DataDir => Path.Combine(Home, "data", $"shapesworld-{DataVersion}-s{Seed}-{TrainExamples}-{TestExamples}-{OodExamples}");
     // The folder names carry the stage settings, so a home prepared with other settings is not silently reused.
     public string PretrainDir => Path.Combine(Home, "checkpoints", $"pretrain-{PretrainTag}-s{Seed}");

@@ -47,26 +47,4 @@ public class CountTraceDiagnosticsTests
         Assert.Equal((2, 0), (d.Examples, d.Parsed));
         Assert.Equal((0, 2), d.ByQuestion["total"]);
     }
-
-    private static string G(string label, string cells, int n) => $"<think>{label}; {cells}; {label}: {n}</think><answer>{n}</answer>";
-
-    [Fact]
-    public void Grid_traces_are_compared_cell_by_cell_on_the_cells_that_hold_an_object()
-    {
-        var gold = G("red", "1 red circle, 2 -, 3 blue cross, 4 -", 1);
-        var d = CountTraceDiagnostics.Of(
-        [
-            // right objects, but the blue cross seen one cell late and as a square: cell 3 is wrong in colour and shape
-            (G("red", "1 red circle, 2 -, 3 -, 4 blue square", 1), gold, true),
-            // the asked category not named; both objects right
-            (G("total", "1 red circle, 2 -, 3 blue cross, 4 -", 2), gold, false),
-        ]);
-        Assert.Equal((2, 2), (d.Examples, d.Parsed));
-        Assert.Equal(1, d.LabelNamed);
-        Assert.Equal(2, d.ObjectCountRight);   // two non-empty cells each time
-        Assert.Equal(4, d.Positions);          // gold cells 1 and 3, twice; empty gold cells are not scored
-        Assert.Equal(3, d.ColourRight);
-        Assert.Equal(3, d.ShapeRight);
-        Assert.Equal((1, 2), d.ByQuestion["colour"]);
-    }
 }
