@@ -27,8 +27,12 @@ public static class BenchLearnCommand
             Description = "Also SFT the pretrained model on every train example of the task for this many steps (0: off) and report how much of that supervised headroom GRPO captured",
             DefaultValueFactory = _ => 0,
         };
+        // The SFT start decides how much room GRPO has; these choose it without editing the recipe (the checkpoint's folder
+        // name carries both, so starts of different sizes sit side by side in one home).
+        var sftSteps = new Option<int>("--sft-steps") { Description = "Steps of the starting SFT", DefaultValueFactory = _ => recipe.Sft.Steps };
+        var sftLimit = new Option<int>("--sft-limit") { Description = "Train examples the starting SFT sees (all tasks)", DefaultValueFactory = _ => recipe.SftLimit };
         var cmd = new Command("learn", "Benchmark learning: SFT checkpoint → GRPO on count; before/after on test and ood per seed");
-        foreach (var o in knobs.All.Concat([seeds, prepSeed, home, outPath, ceilingSteps])) cmd.Options.Add(o); // --seed and --task are overridden per run
+        foreach (var o in knobs.All.Concat([seeds, prepSeed, home, outPath, ceilingSteps, sftSteps, sftLimit])) cmd.Options.Add(o); // --seed and --task are overridden per run
         cmd.SetAction((ParseResult pr) => TrainingCommands.Guard("bench learn", () =>
         {
             static EvalRow? Find(IReadOnlyList<EvalRow> list, string split) => list.FirstOrDefault(x => x.Split == split && x.Task == "count");
@@ -38,9 +42,12 @@ public static class BenchLearnCommand
             var ceilings = new Dictionary<string, (string Dir, IReadOnlyList<EvalRow> Rows)>();
             int ceilingStepCount = pr.GetValue(ceilingSteps);
             if (ceilingStepCount < 0) throw new ArgumentException($"--supervised-ceiling must be >= 0 (got {ceilingStepCount})");
+            int sftStepCount = pr.GetValue(sftSteps), sftExamples = pr.GetValue(sftLimit);
+            if (sftStepCount < 1) throw new ArgumentException($"--sft-steps must be >= 1 (got {sftStepCount})");
+            if (sftExamples < 1) throw new ArgumentException($"--sft-limit must be >= 1 (got {sftExamples})");
             foreach (var seed in pr.GetValue(seeds)!)
             {
-                var r = recipe with { Home = pr.GetValue(home)!, Seed = pr.GetValue(prepSeed) ?? seed };
+                var r = recipe with { Home = pr.GetValue(home)!, Seed = pr.GetValue(prepSeed) ?? seed, Sft = recipe.Sft with { Steps = sftStepCount }, SftLimit = sftExamples };
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 r.Prepare(Console.WriteLine);
                 var prepMinutes = clock.Elapsed.TotalMinutes;
@@ -63,7 +70,7 @@ public static class BenchLearnCommand
                 int k = Math.Max(1, rewards.Count / 10);
                 double r0 = rewards.Take(k).DefaultIfEmpty(double.NaN).Average(), r1 = rewards.TakeLast(k).DefaultIfEmpty(double.NaN).Average();
                 rows.Add((seed, r.DataDir, Find(result.Before, "test"), Find(result.After, "test"), Find(result.Before, "ood"), Find(result.After, "ood"), grpoMinutes, r0, r1));
-                results.Add(new { seed, prepare_seed = r.Seed, prepare_minutes = prepMinutes, grpo_minutes = grpoMinutes, steps = result.Steps.Count, before = result.Before, after = result.After,
+                results.Add(new { seed, prepare_seed = r.Seed, sft_steps = sftStepCount, sft_limit = sftExamples, sft_checkpoint = Path.GetFullPath(r.SftDir), prepare_minutes = prepMinutes, grpo_minutes = grpoMinutes, steps = result.Steps.Count, before = result.Before, after = result.After,
                     reward_first_tenth = r0, reward_last_tenth = r1, run_dir = Path.GetFullPath(result.RunDir) });
                 EvalTable.Print(result.After, result.Before, $"seed {seed}: before (SFT) / after (GRPO)");
             }
