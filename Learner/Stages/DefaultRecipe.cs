@@ -84,7 +84,7 @@ public sealed record DefaultRecipe
     /// type (AMD EPYC), same command: start 33.3 %, after 38.7 / 39.0 / 44.3 % (+5.3 / +5.7 / +11.0, mean +7.3), ood −2.0 /
     /// −1.3 / −1.3, GRPO 4.9–5.6 min, against a supervised ceiling of 44.0 %: GRPO closes roughly the supervised headroom
     /// and no more. <c>--policy-iterations 2 --lr 2e-4</c> from the same start: +8.0 / +8.7 / +8.3 (mean +8.3), ood −1.7 /
-    /// +0.3 / +0.7, GRPO 7.1–7.4 min — steadier, the same within noise, half again the time, so not the default.
+    /// +0.3 / +0.7, GRPO 7.1–7.7 min — steadier, the same within noise, half again the time, so not the default.
     /// Training the encoder raises the supervised ceiling (44.0 → 54.7 %, `vrm sft --train-vision`, same data and steps)
     /// but not GRPO's end: <c>--train-vision --policy-iterations 2 --lr 2e-4</c> gave +9.3 / +6.7 / +7.0 (mean +7.7), ood
     /// −0.3 / −2.7 / −2.3, GRPO 8.1–8.3 min — about a third of that larger headroom.
