@@ -259,7 +259,7 @@ public sealed class RolloutWorkerLoop
                     var r = batch.Rows[i];
                     var s = scores[i];
                     completions[j] = new Completion(r.Tokens, r.LogProbs, r.Finish.ToString(),
-                        new RewardComponents((float)s.Correctness, (float)s.Format, (float)s.Total), texts[i]);
+                        new RewardComponents((float)s.Correctness, (float)s.Format, (float)s.Total, (float)s.Consistency), texts[i]);
                 }
                 groups.Add(new CompletedGroup(rows[p], completions, version, _options.WorkerId));
             }

@@ -71,6 +71,8 @@ public static class BenchLearnCommand
                 double r0 = rewards.Take(k).DefaultIfEmpty(double.NaN).Average(), r1 = rewards.TakeLast(k).DefaultIfEmpty(double.NaN).Average();
                 rows.Add((seed, r.DataDir, Find(result.Before, "test"), Find(result.After, "test"), Find(result.Before, "ood"), Find(result.After, "ood"), grpoMinutes, r0, r1));
                 results.Add(new { seed, prepare_seed = r.Seed, sft_steps = r.Sft.Steps, sft_limit = r.SftLimit, sft_checkpoint = Path.GetFullPath(r.SftDir), prepare_minutes = prepMinutes, grpo_minutes = grpoMinutes, steps = result.Steps.Count, before = result.Before, after = result.After,
+                    count_traces_before = result.BeforeTraces.ToDictionary(t => t.Key, t => t.Value.ToJsonShape()),
+                    count_traces_after = result.AfterTraces.ToDictionary(t => t.Key, t => t.Value.ToJsonShape()),
                     reward_first_tenth = r0, reward_last_tenth = r1, run_dir = Path.GetFullPath(result.RunDir) });
                 EvalTable.Print(result.After, result.Before, $"seed {seed}: before (SFT) / after (GRPO)");
             }

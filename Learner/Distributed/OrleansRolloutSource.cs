@@ -107,7 +107,7 @@ public sealed class OrleansRolloutSource : IRolloutSource
     private static RolloutGroup ToRolloutGroup(CompletedGroup g) => new(g.PromptIndex,
         g.Completions.Select(c => new ScoredCompletion(c.TokenIds, c.BehaviourLogProbs,
             Enum.TryParse<FinishReason>(c.FinishReason, out var f) ? f : FinishReason.Length, c.Text,
-            c.Reward.Correctness, c.Reward.Format, c.Reward.Total, g.PolicyVersion)).ToList(),
+            c.Reward.Correctness, c.Reward.Format, c.Reward.Total, g.PolicyVersion, c.Reward.Consistency)).ToList(),
         g.WorkerId);
 
     public void PolicyUpdated(long version, VrmModel policy) => _onPolicyUpdated(version, policy);

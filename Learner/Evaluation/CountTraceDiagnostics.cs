@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Vrm.Data;
 using Vrm.Data.ShapesWorld;
 
 namespace Vrm.Learner.Evaluation;
@@ -12,7 +13,7 @@ namespace Vrm.Learner.Evaluation;
 /// </summary>
 public sealed record CountTraceDiagnostics(
     int Examples, int Parsed, int LabelNamed, int ObjectCountRight, int Positions, int ColourRight, int ShapeRight,
-    IReadOnlyDictionary<string, (int Right, int Total)> ByQuestion)
+    IReadOnlyDictionary<string, (int Right, int Total)> ByQuestion, IReadOnlyDictionary<string, int> NamedByQuestion)
 {
     public static readonly string[] QuestionKinds = ["total", "colour", "shape", "pair"];
 
@@ -26,6 +27,7 @@ public sealed record CountTraceDiagnostics(
     {
         int examples = 0, parsed = 0, labelNamed = 0, countRight = 0, positions = 0, colourRight = 0, shapeRight = 0;
         var byQuestion = QuestionKinds.ToDictionary(k => k, _ => (Right: 0, Total: 0));
+        var namedByQuestion = QuestionKinds.ToDictionary(k => k, _ => 0);
         foreach (var (completion, gold, correct) in items)
         {
             if (gold is null || Parse(gold) is not { } g) continue;
@@ -35,7 +37,7 @@ public sealed record CountTraceDiagnostics(
             byQuestion[kind] = (q.Right + (correct ? 1 : 0), q.Total + 1);
             if (Parse(completion) is not { } c) continue;
             parsed++;
-            if (c.Label == g.Label) labelNamed++;
+            if (c.Label == g.Label) { labelNamed++; namedByQuestion[kind]++; }
             if (c.Objects.Length == g.Objects.Length) countRight++;
             for (int i = 0; i < Math.Min(c.Objects.Length, g.Objects.Length); i++)
             {
@@ -44,7 +46,16 @@ public sealed record CountTraceDiagnostics(
                 if (c.Objects[i].Shape == g.Objects[i].Shape) shapeRight++;
             }
         }
-        return new CountTraceDiagnostics(examples, parsed, labelNamed, countRight, positions, colourRight, shapeRight, byQuestion);
+        return new CountTraceDiagnostics(examples, parsed, labelNamed, countRight, positions, colourRight, shapeRight, byQuestion, namedByQuestion);
+    }
+
+    /// <summary>The count samples of one evaluation against their examples' gold reasoning; null when none is a count trace.</summary>
+    public static CountTraceDiagnostics? Of(IEnumerable<EvalSample> samples, IEnumerable<DatasetExample> examples)
+    {
+        var gold = examples.ToDictionary(e => e.Id, e => e.Reasoning, StringComparer.Ordinal);
+        var d = Of(samples.Where(s => s.Task == TaskNames.Count)
+            .Select(s => (s.Completion, gold.GetValueOrDefault(s.Id), s.Correctness >= 1)));
+        return d.Examples > 0 ? d : null;
     }
 
     private static (string Label, (string Colour, string Shape)[] Objects)? Parse(string text)
@@ -60,8 +71,36 @@ public sealed record CountTraceDiagnostics(
 
     private static string Share(int part, int whole) => whole == 0 ? "–" : $"{(double)part / whole:P0}";
 
+    /// <summary>Naming is split by question kind because "total" is the label a weak model writes by default: a 50 %
+    /// overall rate can mean every total question and almost no colour question named.</summary>
     public string Describe() =>
-        $"{Parsed}/{Examples} traces parsed; asked category named {Share(LabelNamed, Parsed)}; object count listed right {Share(ObjectCountRight, Parsed)}; " +
+        $"{Parsed}/{Examples} traces parsed; asked category named {Share(LabelNamed, Parsed)} (" +
+        string.Join(", ", QuestionKinds.Select(k => $"{k} {Share(NamedByQuestion[k], ByQuestion[k].Total)}")) +
+        $"); object count listed right {Share(ObjectCountRight, Parsed)}; " +
         $"per listed object: colour {Share(ColourRight, Positions)}, shape {Share(ShapeRight, Positions)}; right by question: " +
         string.Join(", ", QuestionKinds.Select(k => $"{k} {ByQuestion[k].Right}/{ByQuestion[k].Total}"));
+
+    /// <summary>A flat view for JSON (bench results, run folders): shares in [0, 1] and right/total per question kind.</summary>
+    public Dictionary<string, object?> ToJsonShape() => new()
+    {
+        ["examples"] = Examples, ["parsed"] = Parsed,
+        ["category_named"] = Ratio(LabelNamed, Parsed),
+        ["category_named_by_question"] = QuestionKinds.ToDictionary(k => k, k => Ratio(NamedByQuestion[k], ByQuestion[k].Total)),
+        ["object_count_right"] = Ratio(ObjectCountRight, Parsed),
+        ["colour_per_object"] = Ratio(ColourRight, Positions), ["shape_per_object"] = Ratio(ShapeRight, Positions),
+        ["right_by_question"] = QuestionKinds.ToDictionary(k => k, k => new[] { ByQuestion[k].Right, ByQuestion[k].Total }),
+    };
+
+    /// <summary>Every share by name, in a fixed order: the rows of a before/after table.</summary>
+    public IEnumerable<(string Name, double? Share)> Shares()
+    {
+        yield return ("category named", Ratio(LabelNamed, Parsed));
+        foreach (var k in QuestionKinds) yield return ($"category named, {k} questions", Ratio(NamedByQuestion[k], ByQuestion[k].Total));
+        yield return ("object count listed right", Ratio(ObjectCountRight, Parsed));
+        yield return ("colour per listed object", Ratio(ColourRight, Positions));
+        yield return ("shape per listed object", Ratio(ShapeRight, Positions));
+        foreach (var k in QuestionKinds) yield return ($"accuracy, {k} questions", Ratio(ByQuestion[k].Right, ByQuestion[k].Total));
+    }
+
+    private static double? Ratio(int part, int whole) => whole == 0 ? null : (double)part / whole;
 }

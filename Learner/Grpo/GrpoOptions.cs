@@ -58,6 +58,8 @@ public sealed record GrpoOptions
     /// <summary>Reward weights: correctness and format (DESIGN §4: 1.0, 0.5).</summary>
     public double AccuracyWeight { get; init; } = 1.0;
     public double FormatWeight { get; init; } = 0.5;
+    /// <summary>Weight of the reasoning–answer consistency reward (Vrm.Rewards.ConsistencyReward; 0 = off, as DESIGN §4).</summary>
+    public double ConsistencyWeight { get; init; }
     /// <summary>Also update the vision encoder (default false: DESIGN keeps it frozen after pretraining). With it frozen,
     /// count accuracy is bound by what the contrastive features carry; see the issue-4 notes.</summary>
     public bool TrainVision { get; init; }

@@ -10,12 +10,15 @@ using Vrm.Rewards;
 
 namespace Vrm.Learner.Grpo;
 
+/// <param name="BeforeTraces">Count-trace skills per split before GRPO (empty on a resumed run: the first evaluation ran in an earlier process).</param>
 public sealed record GrpoRunResult(string RunDir, IReadOnlyList<EvalRow> Before, IReadOnlyList<EvalRow> After,
-    IReadOnlyList<Dictionary<string, double>> Steps, bool Finished, TimeSpan Elapsed);
+    IReadOnlyList<Dictionary<string, double>> Steps, bool Finished, TimeSpan Elapsed,
+    IReadOnlyDictionary<string, CountTraceDiagnostics> BeforeTraces, IReadOnlyDictionary<string, CountTraceDiagnostics> AfterTraces);
 
 /// <summary>
 /// A GRPO run in a folder: <c>metrics.jsonl</c>, <c>checkpoints/step-NNNNNN/</c> (weights, optimizer,
-/// trainer state), <c>eval-before.json</c>, <c>eval-after.json</c>, <c>report.html</c>. Resumes from the
+/// trainer state), <c>eval-before.json</c>, <c>eval-after.json</c>, <c>count-traces-before.json</c> /
+/// <c>count-traces-after.json</c> (which counting skill moved), <c>report.html</c>. Resumes from the
 /// newest checkpoint in the folder. The rollout source decides whether sampling is local or distributed.
 /// </summary>
 public sealed class GrpoRun : IDisposable
@@ -23,7 +26,7 @@ public sealed class GrpoRun : IDisposable
     public const string CheckpointsFolder = "checkpoints";
     private static readonly string[] ReportCurves =
     [
-        "reward_mean", "accuracy", "format_rate", "kl", "entropy", "completion_length_tokens", "clip_fraction",
+        "reward_mean", "accuracy", "format_rate", "reward_consistency_mean", "kl", "entropy", "completion_length_tokens", "clip_fraction",
         "grad_norm", "zero_variance_groups_ratio", "eval_accuracy_test", "eval_accuracy_ood", "step_duration_seconds",
     ];
 
@@ -49,7 +52,7 @@ public sealed class GrpoRun : IDisposable
         var sets = ExampleSet.LoadSplits(options.DataPath, [("train", options.TrainLimit), ("test", options.EvalLimit), ("ood", options.EvalLimit)],
             options.Tasks, vision, Tokenizer, PromptTemplate.Default);
         (Train, _test, _ood) = (sets[0], sets[1], sets[2]);
-        var reward = new CompositeReward(new RewardWeights(options.Grpo.AccuracyWeight, options.Grpo.FormatWeight));
+        var reward = new CompositeReward(new RewardWeights(options.Grpo.AccuracyWeight, options.Grpo.FormatWeight, options.Grpo.ConsistencyWeight));
         var rollouts = rolloutsFactory?.Invoke(Policy, Train, Tokenizer) ?? new LocalRolloutSource(Policy, Train, Tokenizer, reward);
         Trainer = new GrpoTrainer(Policy, _reference, Train, Tokenizer, rollouts, options.Grpo, options.Steps, options.Seed);
     }
@@ -75,13 +78,15 @@ public sealed class GrpoRun : IDisposable
         }
         var beforePath = Path.Combine(_o.RunDir, "eval-before.json");
         IReadOnlyList<EvalRow> before = [];
+        IReadOnlyDictionary<string, CountTraceDiagnostics> beforeTraces = new Dictionary<string, CountTraceDiagnostics>();
         if (_o.EvaluateBeforeAndAfter)
         {
             if (resumedAt >= 0 && File.Exists(beforePath)) before = JsonSerializer.Deserialize<List<EvalRow>>(File.ReadAllText(beforePath)) ?? [];
             else
             {
-                before = Evaluate();
-                File.WriteAllText(beforePath, JsonSerializer.Serialize(before, new JsonSerializerOptions { WriteIndented = true }));
+                (before, beforeTraces) = EvaluateWithTraces();
+                File.WriteAllText(beforePath, JsonSerializer.Serialize(before, Indented));
+                WriteTraces("before", beforeTraces);
             }
         }
 
@@ -108,10 +113,12 @@ public sealed class GrpoRun : IDisposable
         bool finished = Trainer.Step >= _o.Steps;
         if (finished && (_o.CheckpointEvery == 0 || Trainer.Step % _o.CheckpointEvery != 0)) SaveCheckpoint();
         IReadOnlyList<EvalRow> after = [];
+        IReadOnlyDictionary<string, CountTraceDiagnostics> afterTraces = new Dictionary<string, CountTraceDiagnostics>();
         if (finished && _o.EvaluateBeforeAndAfter)
         {
-            after = Evaluate();
-            File.WriteAllText(Path.Combine(_o.RunDir, "eval-after.json"), JsonSerializer.Serialize(after, new JsonSerializerOptions { WriteIndented = true }));
+            (after, afterTraces) = EvaluateWithTraces();
+            File.WriteAllText(Path.Combine(_o.RunDir, "eval-after.json"), JsonSerializer.Serialize(after, Indented));
+            WriteTraces("after", afterTraces);
             var all = MetricsLog.ReadAll(Path.Combine(_o.RunDir, "metrics.jsonl"));
             File.WriteAllText(Path.Combine(_o.RunDir, "report.html"), RunReport.Html($"GRPO run {Path.GetFileName(Path.GetFullPath(_o.RunDir))}",
                 all, ReportCurves, before, after, new Dictionary<string, string>
@@ -120,18 +127,41 @@ public sealed class GrpoRun : IDisposable
                     ["B × G"] = $"{_o.Grpo.PromptsPerStep} × {_o.Grpo.GroupSize}", ["β"] = _o.Grpo.KlBeta.ToString(CultureInfo.InvariantCulture),
                     ["advantage"] = _o.Grpo.Advantage.ToString(), ["aggregation"] = _o.Grpo.Aggregation.ToString(),
                     ["dynamic sampling"] = _o.Grpo.DynamicSampling.ToString(), ["seed"] = _o.Seed.ToString(CultureInfo.InvariantCulture),
-                }));
+                }, SkillTables(beforeTraces, afterTraces)));
         }
-        return new GrpoRunResult(_o.RunDir, before, after, steps, finished, clock.Elapsed);
+        return new GrpoRunResult(_o.RunDir, before, after, steps, finished, clock.Elapsed, beforeTraces, afterTraces);
     }
 
-    public IReadOnlyList<EvalRow> Evaluate()
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public IReadOnlyList<EvalRow> Evaluate() => EvaluateWithTraces().Rows;
+
+    /// <summary>Greedy evaluation on test and ood, plus the count-trace skills of each split that has count traces.</summary>
+    public (IReadOnlyList<EvalRow> Rows, IReadOnlyDictionary<string, CountTraceDiagnostics> Traces) EvaluateWithTraces()
     {
         var rows = new List<EvalRow>();
-        foreach (var set in new[] { _test, _ood })
-            rows.AddRange(Evaluator.Run(Policy, set, Tokenizer, _o.Grpo.MaxNewTokens).Rows);
-        return rows;
+        var traces = new Dictionary<string, CountTraceDiagnostics>(StringComparer.Ordinal);
+        foreach (var (split, set) in new[] { ("test", _test), ("ood", _ood) })
+        {
+            var (splitRows, samples) = Evaluator.Run(Policy, set, Tokenizer, _o.Grpo.MaxNewTokens);
+            rows.AddRange(splitRows);
+            if (CountTraceDiagnostics.Of(samples, set.Examples) is { } d) traces[split] = d;
+        }
+        return (rows, traces);
     }
+
+    private void WriteTraces(string when, IReadOnlyDictionary<string, CountTraceDiagnostics> traces)
+    {
+        foreach (var (split, d) in traces) _log($"grpo: {when}: {split}: count traces: {d.Describe()}");
+        if (traces.Count > 0)
+            File.WriteAllText(Path.Combine(_o.RunDir, $"count-traces-{when}.json"),
+                JsonSerializer.Serialize(traces.ToDictionary(t => t.Key, t => t.Value.ToJsonShape()), Indented));
+    }
+
+    private static List<(string, IReadOnlyList<(string, double?, double?)>)> SkillTables(
+        IReadOnlyDictionary<string, CountTraceDiagnostics> before, IReadOnlyDictionary<string, CountTraceDiagnostics> after) =>
+        after.Select(a => ($"Count skills ({a.Key})", (IReadOnlyList<(string, double?, double?)>)a.Value.Shares()
+            .Select(x => (x.Name, before.TryGetValue(a.Key, out var b) ? b.Shares().First(y => y.Name == x.Name).Share : null, x.Share)).ToList())).ToList();
 
     /// <summary>Raised when Execute has restored a checkpoint (step, policy version), before the first new step.</summary>
     public event Action<int, long>? Resumed;

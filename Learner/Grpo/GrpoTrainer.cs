@@ -149,6 +149,9 @@ public sealed class GrpoTrainer : IDisposable
         m["reward_correctness_std"] = GroupAdvantages.SampleStd(allRewards.Select(c => c.Correctness).ToArray());
         m["reward_format_mean"] = allRewards.Average(c => c.Format);
         m["reward_format_std"] = GroupAdvantages.SampleStd(allRewards.Select(c => c.Format).ToArray());
+        // Reported at weight 0 too: how often the answer is the count the completion's own listing gives.
+        m["reward_consistency_mean"] = allRewards.Average(c => c.Consistency);
+        m["reward_consistency_std"] = GroupAdvantages.SampleStd(allRewards.Select(c => c.Consistency).ToArray());
         m["accuracy"] = allRewards.Average(c => c.Correctness >= 1 ? 1.0 : 0.0);
         m["format_rate"] = allRewards.Average(c => c.Format >= 1 ? 1.0 : 0.0);
         m["completion_length_tokens"] = allRewards.Average(c => (double)c.Tokens.Length);

@@ -17,7 +17,7 @@ public static class RunReport
 
     public static string Html(string title, IReadOnlyList<Dictionary<string, double>> steps,
         IReadOnlyList<string> curves, IReadOnlyList<EvalRow> before, IReadOnlyList<EvalRow> after,
-        IReadOnlyDictionary<string, string>? facts = null)
+        IReadOnlyDictionary<string, string>? facts = null, IReadOnlyList<(string Title, IReadOnlyList<(string Name, double? Before, double? After)> Rows)>? skills = null)
     {
         var sb = new StringBuilder();
         sb.Append("<!doctype html><html><head><meta charset=\"utf-8\"><title>").Append(Enc(title)).Append("</title><style>")
@@ -45,6 +45,20 @@ public static class RunReport
                   .Append("</td><td class=\"").Append(cls).Append("\">").Append(double.IsNaN(delta) ? "–" : (delta >= 0 ? "+" : "") + (delta * 100).ToString("0.0", Inv))
                   .Append("</td><td>").Append(b is null ? "–" : Pct(b.FormatRate)).Append("</td><td>").Append(Pct(a.FormatRate))
                   .Append("</td><td>").Append(a.MeanLength.ToString("0.0", Inv)).Append("</td></tr>");
+            }
+            sb.Append("</table>");
+        }
+        foreach (var (skillTitle, skillRows) in skills ?? [])
+        {
+            // Which skill moved: accuracy alone says how often, these say what changed (e.g. naming the asked category).
+            sb.Append("<h2>").Append(Enc(skillTitle)).Append("</h2><table><tr><th>skill</th><th>before</th><th>after</th><th>Δ</th></tr>");
+            foreach (var (name, b, a) in skillRows)
+            {
+                double? delta = a - b;
+                string cls = delta > 0 ? "up" : delta < 0 ? "down" : "";
+                sb.Append("<tr><td>").Append(Enc(name)).Append("</td><td>").Append(b is { } bv ? Pct(bv) : "–").Append("</td><td>")
+                  .Append(a is { } av ? Pct(av) : "–").Append("</td><td class=\"").Append(cls).Append("\">")
+                  .Append(delta is { } d ? (d >= 0 ? "+" : "") + (d * 100).ToString("0.0", Inv) : "–").Append("</td></tr>");
             }
             sb.Append("</table>");
         }

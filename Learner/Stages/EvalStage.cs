@@ -29,9 +29,7 @@ public static class EvalStage
             var (_, samples) = Evaluator.Run(model, set, tokenizer, maxNewTokens);
             all.AddRange(samples);
             log($"eval: {split}: {set.Count} examples in {started.Elapsed.TotalSeconds:0.0}s");
-            var gold = set.Examples.ToDictionary(e => e.Id, e => e.Reasoning, StringComparer.Ordinal);
-            var counts = samples.Where(x => x.Task == TaskNames.Count).Select(x => (x.Completion, gold.GetValueOrDefault(x.Id), x.Correctness > 0)).ToList();
-            if (counts.Count > 0 && CountTraceDiagnostics.Of(counts) is { Examples: > 0 } d)
+            if (CountTraceDiagnostics.Of(samples, set.Examples) is { } d)
                 log($"eval: {split}: count traces: {d.Describe()}");
         }
         if (samplesPath is not null)

@@ -38,7 +38,11 @@ public sealed class CompositeReward
         var format = correctness.Reason == RewardReason.OverTimeBound
             ? RewardScore.Fail(RewardReason.OverTimeBound)
             : FormatReward.Instance.Score(completion, solution, task, deadline);
-        return Combine(correctness, format, weights);
+        // Scored at weight 0 too: "does the answer follow from the reasoning" is worth watching on every run.
+        var consistency = format.Reason == RewardReason.OverTimeBound
+            ? RewardScore.Fail(RewardReason.OverTimeBound)
+            : ConsistencyReward.Instance.Score(completion, solution, task, deadline);
+        return Combine(correctness, format, consistency, weights);
     }
 
     public RewardBreakdown Score(RewardItem item, RewardWeights? weights = null)
@@ -86,12 +90,12 @@ public sealed class CompositeReward
                 Score(completion, solution, "warm-up");
     }
 
-    private static RewardBreakdown Combine(RewardScore correctness, RewardScore format, RewardWeights weights)
+    private static RewardBreakdown Combine(RewardScore correctness, RewardScore format, RewardScore consistency, RewardWeights weights)
     {
-        if (correctness.Reason == RewardReason.OverTimeBound || format.Reason == RewardReason.OverTimeBound)
-            return new RewardBreakdown(0, 0, 0, RewardReason.OverTimeBound, correctness.Reason, format.Reason);
-        double total = weights.Accuracy * correctness.Value + weights.Format * format.Value;
+        if (correctness.Reason == RewardReason.OverTimeBound || format.Reason == RewardReason.OverTimeBound || consistency.Reason == RewardReason.OverTimeBound)
+            return new RewardBreakdown(0, 0, 0, RewardReason.OverTimeBound, correctness.Reason, format.Reason, 0, consistency.Reason);
+        double total = weights.Accuracy * correctness.Value + weights.Format * format.Value + weights.Consistency * consistency.Value;
         var reason = correctness.Reason != RewardReason.Ok ? correctness.Reason : format.Reason;
-        return new RewardBreakdown(correctness.Value, format.Value, total, reason, correctness.Reason, format.Reason);
+        return new RewardBreakdown(correctness.Value, format.Value, total, reason, correctness.Reason, format.Reason, consistency.Value, consistency.Reason);
     }
 }

@@ -11,4 +11,6 @@ public sealed record RewardBreakdown(
     double Total,
     RewardReason Reason,
     RewardReason CorrectnessReason,
-    RewardReason FormatReason);
+    RewardReason FormatReason,
+    double Consistency = 0,
+    RewardReason ConsistencyReason = RewardReason.NotACountTrace);

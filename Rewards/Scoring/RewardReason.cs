@@ -27,4 +27,8 @@ public enum RewardReason
     TextOutsideTags,
     /// <summary>Scoring the item took longer than the time bound; every component is 0.</summary>
     OverTimeBound,
+    /// <summary>Consistency: the reasoning does not end in a count claim <c>…; label: n</c>.</summary>
+    NotACountTrace,
+    /// <summary>Consistency: the claimed count is not the number of listed items the label selects, or the answer is not that count.</summary>
+    Inconsistent,
 }

@@ -1,10 +1,11 @@
 namespace Vrm.Rewards;
 
 /// <summary>
-/// Weights of the composite reward: <c>total = Accuracy · correctness + Format · format</c>.
-/// Defaults [1.0, 0.5] follow DESIGN §4 (R1-V / DeepSeek-R1 rule rewards).
+/// Weights of the composite reward: <c>total = Accuracy · correctness + Format · format + Consistency · consistency</c>.
+/// Defaults [1.0, 0.5] follow DESIGN §4 (R1-V / DeepSeek-R1 rule rewards); consistency (<see cref="ConsistencyReward"/>)
+/// is off unless asked for.
 /// </summary>
-public sealed record RewardWeights(double Accuracy = 1.0, double Format = 0.5)
+public sealed record RewardWeights(double Accuracy = 1.0, double Format = 0.5, double Consistency = 0.0)
 {
     public static RewardWeights Default { get; } = new();
 
@@ -13,6 +14,7 @@ public sealed record RewardWeights(double Accuracy = 1.0, double Format = 0.5)
     {
         Check(Accuracy, nameof(Accuracy));
         Check(Format, nameof(Format));
+        Check(Consistency, nameof(Consistency));
         return this;
     }
 

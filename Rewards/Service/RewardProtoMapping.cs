@@ -19,6 +19,8 @@ public static class RewardProtoMapping
         RewardReason.TagsOutOfOrder => Proto.RewardReason.TagsOutOfOrder,
         RewardReason.TextOutsideTags => Proto.RewardReason.TextOutsideTags,
         RewardReason.OverTimeBound => Proto.RewardReason.OverTimeBound,
+        RewardReason.NotACountTrace => Proto.RewardReason.NotACountTrace,
+        RewardReason.Inconsistent => Proto.RewardReason.Inconsistent,
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "no proto value for this reward reason"),
     };
 
@@ -36,6 +38,8 @@ public static class RewardProtoMapping
         Proto.RewardReason.TagsOutOfOrder => RewardReason.TagsOutOfOrder,
         Proto.RewardReason.TextOutsideTags => RewardReason.TextOutsideTags,
         Proto.RewardReason.OverTimeBound => RewardReason.OverTimeBound,
+        Proto.RewardReason.NotACountTrace => RewardReason.NotACountTrace,
+        Proto.RewardReason.Inconsistent => RewardReason.Inconsistent,
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "unknown reward reason from the reward service (client older than server?)"),
     };
 
@@ -47,16 +51,20 @@ public static class RewardProtoMapping
         Reason = b.Reason.ToProto(),
         CorrectnessReason = b.CorrectnessReason.ToProto(),
         FormatReason = b.FormatReason.ToProto(),
+        Consistency = b.Consistency,
+        ConsistencyReason = b.ConsistencyReason.ToProto(),
     };
 
     public static RewardBreakdown FromProto(this Proto.ItemScore s) =>
-        new(s.Correctness, s.Format, s.Total, s.Reason.FromProto(), s.CorrectnessReason.FromProto(), s.FormatReason.FromProto());
+        new(s.Correctness, s.Format, s.Total, s.Reason.FromProto(), s.CorrectnessReason.FromProto(), s.FormatReason.FromProto(),
+            s.Consistency, s.ConsistencyReason.FromProto());
 
-    public static Proto.RewardWeights ToProto(this RewardWeights w) => new() { Accuracy = w.Accuracy, Format = w.Format };
+    public static Proto.RewardWeights ToProto(this RewardWeights w) => new() { Accuracy = w.Accuracy, Format = w.Format, Consistency = w.Consistency };
 
     /// <summary>Request weights merged over <paramref name="defaults"/>: an unset field keeps its default.</summary>
     public static RewardWeights MergeOver(this Proto.RewardWeights? w, RewardWeights defaults) =>
-        w is null ? defaults : new RewardWeights(w.HasAccuracy ? w.Accuracy : defaults.Accuracy, w.HasFormat ? w.Format : defaults.Format);
+        w is null ? defaults : new RewardWeights(w.HasAccuracy ? w.Accuracy : defaults.Accuracy, w.HasFormat ? w.Format : defaults.Format,
+            w.HasConsistency ? w.Consistency : defaults.Consistency);
 
     public static Proto.ScoreItem ToProto(this RewardItem item) =>
         new() { Completion = item.Completion, Solution = item.Solution, Task = item.Task };

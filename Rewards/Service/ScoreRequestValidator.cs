@@ -30,6 +30,8 @@ public static class ScoreRequestValidator
                 return $"weights.accuracy: {accuracyProblem}";
             if (weights.HasFormat && RewardWeights.Problem(weights.Format) is { } formatProblem)
                 return $"weights.format: {formatProblem}";
+            if (weights.HasConsistency && RewardWeights.Problem(weights.Consistency) is { } consistencyProblem)
+                return $"weights.consistency: {consistencyProblem}";
         }
         return null;
     }

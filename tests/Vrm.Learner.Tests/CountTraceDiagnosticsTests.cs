@@ -34,8 +34,46 @@ public class CountTraceDiagnosticsTests
         Assert.Equal((0, 1), d.ByQuestion["colour"]);
         Assert.Equal((0, 1), d.ByQuestion["shape"]);
         Assert.Equal((0, 1), d.ByQuestion["pair"]);
-        Assert.Contains("asked category named 67 %", d.Describe());
+        Assert.Equal(1, d.NamedByQuestion["total"]);
+        Assert.Equal(1, d.NamedByQuestion["colour"]);
+        Assert.Equal(0, d.NamedByQuestion["shape"]);
+        Assert.Equal(0, d.NamedByQuestion["pair"]);
+        Assert.Contains("asked category named 67 % (total 100 %, colour 100 %, shape 0 %, pair 0 %)", d.Describe());
         Assert.Contains("per listed object: colour 100 %, shape 40 %", d.Describe());
+
+        var shares = d.Shares().ToDictionary(x => x.Name, x => x.Share);
+        Assert.Equal(2.0 / 3, shares["category named"]!.Value, 12);
+        Assert.Equal(0.0, shares["category named, shape questions"]);
+        Assert.Equal(0.4, shares["shape per listed object"]!.Value, 12);
+        Assert.Equal(1.0, shares["accuracy, total questions"]);
+        var json = d.ToJsonShape();
+        Assert.Equal(new[] { 1, 1 }, ((Dictionary<string, int[]>)json["right_by_question"]!)["total"]);
+        Assert.Equal(1.0, (double?)json["colour_per_object"]);
+        Assert.Equal(0.0, ((Dictionary<string, double?>)json["category_named_by_question"]!)["pair"]);
+    }
+
+    [Fact]
+    public void Eval_samples_are_matched_to_their_gold_trace_by_id_and_only_count_samples_are_read()
+    {
+        var examples = new[]
+        {
+            new Vrm.Data.DatasetExample("a", "a.png", "How many objects are there?", "<answer>2</answer>", "count", "test")
+                { Reasoning = T("red circle, blue square", "total", 2) },
+            new Vrm.Data.DatasetExample("b", "b.png", "How many red objects are there?", "<answer>1</answer>", "count", "test")
+                { Reasoning = T("red circle, blue square", "red", 1) },
+        };
+        var samples = new[]
+        {
+            new EvalSample("b", "count", "test", T("red circle, blue square", "total", 2), 0, 1, 20), // the default label, not the asked one
+            new EvalSample("a", "count", "test", T("red circle, blue square", "total", 2), 1, 1, 20),
+            new EvalSample("c", "classify", "test", "<think>x</think><answer>red</answer>", 1, 1, 5),
+        };
+        var d = CountTraceDiagnostics.Of(samples, examples)!;
+        Assert.Equal((2, 2, 1), (d.Examples, d.Parsed, d.LabelNamed));
+        Assert.Equal((1, 1), d.ByQuestion["total"]);
+        Assert.Equal((0, 1), d.ByQuestion["colour"]);
+        Assert.Equal(0, d.NamedByQuestion["colour"]);
+        Assert.Null(CountTraceDiagnostics.Of(samples.Skip(2), examples)); // no count sample: nothing to say
     }
 
     [Fact]

@@ -131,12 +131,28 @@ public class RewardServiceGrpcTests(RewardServiceFixture service) : IClassFixtur
         if (what == "batch") Assert.Contains("batch limit", e.Status.Detail);
     }
 
-    [Theory]
-    [InlineData(double.NaN, 0.5, "weights.accuracy")]
-    [InlineData(1.0, -0.5, "weights.format")]
-    public async Task Bad_weights_are_invalid_argument_naming_the_weight(double accuracy, double format, string field)
+    [Fact]
+    public async Task The_consistency_weight_and_component_travel_both_ways()
     {
-        var e = await Assert.ThrowsAsync<RpcException>(() => service.Client.ScoreAsync(Batch, new RewardWeights(accuracy, format)));
+        RewardItem[] items =
+        [
+            new("<think>red circle, blue square; red: 1</think><answer>1</answer>", "<answer>1</answer>", "count"),
+            new("<think>red circle, blue square; red: 2</think><answer>2</answer>", "<answer>2</answer>", "count"),
+        ];
+        var weights = new RewardWeights(1.0, 0.5, 0.5);
+        var scores = await service.Client.ScoreAsync(items, weights);
+        Assert.Equal(items.Select(i => new CompositeReward(weights).Score(i)), scores);
+        Assert.Equal((1.0, RewardReason.Ok, 2.0), (scores[0].Consistency, scores[0].ConsistencyReason, scores[0].Total));
+        Assert.Equal((0.0, RewardReason.Inconsistent, 1.5), (scores[1].Consistency, scores[1].ConsistencyReason, scores[1].Total));
+    }
+
+    [Theory]
+    [InlineData(double.NaN, 0.5, 0.0, "weights.accuracy")]
+    [InlineData(1.0, -0.5, 0.0, "weights.format")]
+    [InlineData(1.0, 0.5, double.PositiveInfinity, "weights.consistency")]
+    public async Task Bad_weights_are_invalid_argument_naming_the_weight(double accuracy, double format, double consistency, string field)
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(() => service.Client.ScoreAsync(Batch, new RewardWeights(accuracy, format, consistency)));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.StartsWith(field, e.Status.Detail);
     }

@@ -5,12 +5,14 @@ namespace Vrm.Orchestrator.Contracts.Rollouts;
 // reference table past its 64 inline slots, so every call allocated two overflow dictionaries: a quarter of the control
 // plane's bytes allocated per assignment, measured with `vrm bench cluster --alloc-types`.
 
-/// <summary>Reward components of one completion (DESIGN §4: total = w_acc · correctness + w_fmt · format).</summary>
+/// <summary>Reward components of one completion (DESIGN §4: total = w_acc · correctness + w_fmt · format, plus
+/// w_cons · consistency when that weight is on).</summary>
 [GenerateSerializer, Immutable, SuppressReferenceTracking]
 public sealed record RewardComponents(
     [property: Id(0)] float Correctness,
     [property: Id(1)] float Format,
-    [property: Id(2)] float Total);
+    [property: Id(2)] float Total,
+    [property: Id(3)] float Consistency = 0);
 
 /// <summary>One sampled completion: token ids with the behaviour policy's log-prob of each (needed for the clipped importance ratio).</summary>
 [GenerateSerializer, Immutable, SuppressReferenceTracking]
