@@ -249,7 +249,9 @@ public sealed class RolloutWorkerLoop
                 var ex = _data.Examples[rows[i / a.GroupSize]];
                 items[i] = new RewardItem(texts[i], ex.Solution, ex.Task);
             }
-            var scores = Block(_rewards.ScoreAsync(items, timeout: TimeSpan.FromSeconds(60)));
+            // The run's weights when its learner sent them; the reward service's defaults otherwise.
+            var weights = a.Weights is { } w ? new RewardWeights(w.Accuracy, w.Format, w.Consistency) : null;
+            var scores = Block(_rewards.ScoreAsync(items, weights, timeout: TimeSpan.FromSeconds(60)));
             for (int p = 0; p < rows.Length; p++)
             {
                 var completions = new Completion[a.GroupSize];

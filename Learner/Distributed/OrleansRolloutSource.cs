@@ -53,7 +53,8 @@ public sealed class OrleansRolloutSource : IRolloutSource
         if (_enqueued.Contains(id)) return true;
         var s = request.Sampling;
         var step = new StepRequest(id, request.PromptRows.ToArray(), request.GroupSize, request.PolicyVersion,
-            new ContractSampling(s.Temperature, s.TopP, s.MaxNewTokens, unchecked((long)s.Seed)), _promptsPerAssignment);
+            new ContractSampling(s.Temperature, s.TopP, s.MaxNewTokens, unchecked((long)s.Seed)), _promptsPerAssignment,
+            request.Weights is { } w ? new ScoringWeights(w.Accuracy, w.Format, w.Consistency) : null);
         var result = Call(() => _scheduler.EnqueueStep(step), _ct);
         switch (result.Outcome)
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using TorchSharp;
 using Vrm.Learner.Training;
 using Vrm.Policy;
+using Vrm.Rewards;
 using static TorchSharp.torch;
 
 namespace Vrm.Learner.Grpo;
@@ -93,6 +94,9 @@ public sealed class GrpoTrainer : IDisposable
         Seed = unchecked(Seed * 0x9E3779B97F4A7C15UL + (ulong)step * 1_000_003UL + (ulong)round),
     };
 
+    /// <summary>The reward weights every request carries, so remote workers score as this run asks (not with their service's defaults).</summary>
+    public static RewardWeights WeightsOf(GrpoOptions o) => new(o.AccuracyWeight, o.FormatWeight, o.ConsistencyWeight);
+
     /// <summary>Runs one GRPO step and returns its metrics.</summary>
     public GrpoStepMetrics RunStep()
     {
@@ -112,7 +116,7 @@ public sealed class GrpoTrainer : IDisposable
             groups = groups.Where(HasVariance).ToList();
             while (groups.Count < o.PromptsPerStep && rounds <= o.DynamicSamplingMaxRounds)
             {
-                var refill = new RolloutRequest(Step, rounds, Cursor.Next(o.PromptsPerStep - groups.Count), o.GroupSize, Version, SamplingFor(Step, rounds));
+                var refill = new RolloutRequest(Step, rounds, Cursor.Next(o.PromptsPerStep - groups.Count), o.GroupSize, Version, SamplingFor(Step, rounds), WeightsOf(o));
                 _rollouts.Submit(refill);
                 var more = _rollouts.Await(refill);
                 all.AddRange(more);
@@ -185,7 +189,7 @@ public sealed class GrpoTrainer : IDisposable
         while (_submitted.Count < 1 + o.MaxStaleness)
         {
             int step = Step + _submitted.Count;
-            var request = new RolloutRequest(step, 0, Cursor.Next(o.PromptsPerStep), o.GroupSize, Version, SamplingFor(step, 0));
+            var request = new RolloutRequest(step, 0, Cursor.Next(o.PromptsPerStep), o.GroupSize, Version, SamplingFor(step, 0), WeightsOf(o));
             _rollouts.Submit(request);
             _submitted.Enqueue(request);
         }

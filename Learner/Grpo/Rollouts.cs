@@ -1,4 +1,5 @@
 using Vrm.Policy;
+using Vrm.Rewards;
 
 namespace Vrm.Learner.Grpo;
 
@@ -11,7 +12,9 @@ public sealed record ScoredCompletion(
 public sealed record RolloutGroup(int PromptRow, IReadOnlyList<ScoredCompletion> Completions, string? WorkerId = null, string? AssignmentId = null);
 
 /// <summary>What the learner asks for at one step: prompts × G at a policy version with given sampling.</summary>
-public sealed record RolloutRequest(int Step, int Round, IReadOnlyList<int> PromptRows, int GroupSize, long PolicyVersion, SamplingParams Sampling);
+/// <param name="Weights">The reward weights to score with; null: the scorer's own (in-process) or the reward service's defaults.</param>
+public sealed record RolloutRequest(int Step, int Round, IReadOnlyList<int> PromptRows, int GroupSize, long PolicyVersion, SamplingParams Sampling,
+    RewardWeights? Weights = null);
 
 /// <summary>
 /// Where groups come from. The trainer is written as one loop (generate → score → advantages → update →

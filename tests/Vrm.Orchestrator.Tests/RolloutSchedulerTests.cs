@@ -55,6 +55,23 @@ public class RolloutSchedulerTests(EmbeddedSilo silo)
     }
 
     [Fact]
+    public async Task Every_assignment_carries_its_step_requests_reward_weights_and_a_request_without_them_none()
+    {
+        var s = NewScheduler();
+        var weights = new ScoringWeights(1.0, 0.25, 0.5);
+        await s.EnqueueStep(Groups.Step(0, prompts: 3, perAssignment: 2) with { Weights = weights });
+        var leased = new[] { await LeaseOne(s, "w0"), await LeaseOne(s, "w1") };
+        Assert.All(leased, a => Assert.Equal(weights, a.Weights));
+
+        foreach (var (a, i) in leased.Select((a, i) => (a, i)))
+            await s.Complete(a.AssignmentId, $"w{i}", Groups.For(a, $"w{i}", 0));
+        await s.TakeCompletedStep(0);
+        await s.AcknowledgeStep(0);
+        await s.EnqueueStep(Groups.Step(1, prompts: 1));
+        Assert.Null((await LeaseOne(s, "w0")).Weights); // the worker then scores with the reward service's defaults
+    }
+
+    [Fact]
     public async Task Duplicate_completion_is_acknowledged_and_ignored()
     {
         var s = NewScheduler();
@@ -371,6 +388,8 @@ public class RolloutSchedulerTests(EmbeddedSilo silo)
         Assert.Contains("GroupSize", e.Message);
         e = await Assert.ThrowsAsync<ArgumentException>(() => s.EnqueueStep(Groups.Step(0, 1) with { PromptIndices = [1, 1] }));
         Assert.Contains("duplicates", e.Message);
+        e = await Assert.ThrowsAsync<ArgumentException>(() => s.EnqueueStep(Groups.Step(0, 1) with { Weights = new ScoringWeights(1, double.NaN, 0) }));
+        Assert.Contains("Format must be finite", e.Message);
         e = await Assert.ThrowsAsync<ArgumentException>(() => s.Configure(new SchedulerSettings(-1, TimeSpan.FromSeconds(1), TimeSpan.Zero)));
         Assert.Contains("MaxStaleness", e.Message);
         e = await Assert.ThrowsAsync<ArgumentException>(() => s.Configure(new SchedulerSettings(0, TimeSpan.FromSeconds(1), TimeSpan.Zero, MaxLeaseExpiries: 0)));

@@ -20,7 +20,8 @@ public class SerializationTests(EmbeddedSilo silo)
     private static readonly Assembly Contracts = typeof(IRunGrain).Assembly;
 
     private static readonly Completion SampleCompletion = new([1, 2], [-0.5f, -1.5f], "stop", new RewardComponents(1, 1, 1.5f), "<think>x</think><answer>3</answer>");
-    private static readonly RolloutAssignment SampleAssignment = new("run/0/0", "run", 0, [4, 5], 8, 3, 1, new SamplingParams(0.7f, 0.9f, 64, 42), DateTimeOffset.UnixEpoch);
+    private static readonly RolloutAssignment SampleAssignment = new("run/0/0", "run", 0, [4, 5], 8, 3, 1, new SamplingParams(0.7f, 0.9f, 64, 42), DateTimeOffset.UnixEpoch,
+        new ScoringWeights(1, 0.5, 0.25));
     private static readonly CompletedGroup SampleGroup = new(4, [SampleCompletion], 3, "w1");
     private static readonly RunSpec SampleSpec = new("probe", "{}", 10, 1, "key");
 
@@ -34,11 +35,12 @@ public class SerializationTests(EmbeddedSilo silo)
         [typeof(RunSnapshot)] = new RunSnapshot("r", SampleSpec, RunStatus.Running, 2, 2,
             [new CheckpointInfo(2, 2, "/ckpt/2", DateTimeOffset.UnixEpoch)], [new StepMetrics(2, DateTimeOffset.UnixEpoch, new Dictionary<string, double> { ["kl"] = 0.1 })], null, DateTimeOffset.UnixEpoch),
         [typeof(SamplingParams)] = new SamplingParams(0.7f, 0.9f, 64, 42),
-        [typeof(StepRequest)] = new StepRequest(3, [1, 2, 3], 8, 2, new SamplingParams(1, 1, 64, 3), 2),
+        [typeof(StepRequest)] = new StepRequest(3, [1, 2, 3], 8, 2, new SamplingParams(1, 1, 64, 3), 2, new ScoringWeights(1, 0.5, 0)),
+        [typeof(ScoringWeights)] = new ScoringWeights(1, 0.5, 0.25),
         [typeof(EnqueueResult)] = new EnqueueResult(EnqueueOutcome.Backpressure, 0, 2, 2),
         [typeof(RolloutAssignment)] = SampleAssignment,
         [typeof(LeaseResult)] = new LeaseResult(LeaseOutcome.Assigned, SampleAssignment, null, TimeSpan.Zero),
-        [typeof(RewardComponents)] = new RewardComponents(1, 0, 1),
+        [typeof(RewardComponents)] = new RewardComponents(1, 0, 1.5f, 1),
         [typeof(Completion)] = SampleCompletion,
         [typeof(CompletedGroup)] = SampleGroup,
         [typeof(CompletionAck)] = new CompletionAck(CompletionOutcome.StaleVersion, "too old"),

@@ -15,4 +15,5 @@ public sealed record RolloutAssignment(
     [property: Id(5)] long RequiredVersion,
     [property: Id(6)] long MinVersion,
     [property: Id(7)] SamplingParams Sampling,
-    [property: Id(8)] DateTimeOffset LeaseDeadline);
+    [property: Id(8)] DateTimeOffset LeaseDeadline,
+    [property: Id(9)] ScoringWeights? Weights = null);

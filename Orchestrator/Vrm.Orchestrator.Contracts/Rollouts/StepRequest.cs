@@ -12,7 +12,8 @@ public sealed record StepRequest(
     [property: Id(2)] int GroupSize,
     [property: Id(3)] long RequiredVersion,
     [property: Id(4)] SamplingParams Sampling,
-    [property: Id(5)] int PromptsPerAssignment = 1)
+    [property: Id(5)] int PromptsPerAssignment = 1,
+    [property: Id(6)] ScoringWeights? Weights = null)
 {
     public string? Validate()
     {
@@ -23,6 +24,7 @@ public sealed record StepRequest(
         if (GroupSize <= 0) return $"step request {Step}: GroupSize must be > 0 (got {GroupSize})";
         if (RequiredVersion < 0) return $"step request {Step}: RequiredVersion must be ≥ 0 (got {RequiredVersion})";
         if (PromptsPerAssignment <= 0) return $"step request {Step}: PromptsPerAssignment must be > 0 (got {PromptsPerAssignment})";
+        if (Weights?.Validate() is { } badWeights) return $"step request {Step}: {badWeights}";
         return Sampling is null ? $"step request {Step}: Sampling is missing" : Sampling.Validate();
     }
 }

@@ -83,7 +83,7 @@ public sealed class RolloutSchedulerGrain(
         {
             var id = $"{RunId}/{request.Step}/{number++}";
             var rec = new AssignmentRecord(new RolloutAssignment(id, RunId, request.Step, chunk, request.GroupSize,
-                request.RequiredVersion, header.MinVersion, request.Sampling, DateTimeOffset.MinValue));
+                request.RequiredVersion, header.MinVersion, request.Sampling, DateTimeOffset.MinValue, request.Weights));
             step.Assignments[id] = rec;
             _byId[id] = (step, rec);
         }
