@@ -52,7 +52,7 @@ public sealed class GrpoRun : IDisposable
         var sets = ExampleSet.LoadSplits(options.DataPath, [("train", options.TrainLimit), ("test", options.EvalLimit), ("ood", options.EvalLimit)],
             options.Tasks, vision, Tokenizer, PromptTemplate.Default);
         (Train, _test, _ood) = (sets[0], sets[1], sets[2]);
-        var reward = new CompositeReward(new RewardWeights(options.Grpo.AccuracyWeight, options.Grpo.FormatWeight, options.Grpo.ConsistencyWeight));
+        var reward = new CompositeReward(GrpoTrainer.WeightsOf(options.Grpo));
         var rollouts = rolloutsFactory?.Invoke(Policy, Train, Tokenizer) ?? new LocalRolloutSource(Policy, Train, Tokenizer, reward);
         Trainer = new GrpoTrainer(Policy, _reference, Train, Tokenizer, rollouts, options.Grpo, options.Steps, options.Seed);
     }
@@ -158,10 +158,18 @@ public sealed class GrpoRun : IDisposable
                 JsonSerializer.Serialize(traces.ToDictionary(t => t.Key, t => t.Value.ToJsonShape()), Indented));
     }
 
+    /// <summary>One before/after table per split evaluated after the run; Shares() has a fixed order, so rows pair up by position.</summary>
     private static List<(string, IReadOnlyList<(string, double?, double?)>)> SkillTables(
-        IReadOnlyDictionary<string, CountTraceDiagnostics> before, IReadOnlyDictionary<string, CountTraceDiagnostics> after) =>
-        after.Select(a => ($"Count skills ({a.Key})", (IReadOnlyList<(string, double?, double?)>)a.Value.Shares()
-            .Select(x => (x.Name, before.TryGetValue(a.Key, out var b) ? b.Shares().First(y => y.Name == x.Name).Share : null, x.Share)).ToList())).ToList();
+        IReadOnlyDictionary<string, CountTraceDiagnostics> before, IReadOnlyDictionary<string, CountTraceDiagnostics> after)
+    {
+        var tables = new List<(string, IReadOnlyList<(string, double?, double?)>)>();
+        foreach (var (split, a) in after)
+        {
+            var b = before.TryGetValue(split, out var d) ? d.Shares().Select(x => x.Share).ToList() : null;
+            tables.Add(($"Count skills ({split})", a.Shares().Select((x, i) => (x.Name, b?[i], x.Share)).ToList()));
+        }
+        return tables;
+    }
 
     /// <summary>Raised when Execute has restored a checkpoint (step, policy version), before the first new step.</summary>
     public event Action<int, long>? Resumed;

@@ -98,8 +98,8 @@ public sealed record DefaultRecipe
     /// Session 11, rollouts at temperature 0.7 (<see cref="Grpo"/>), same command and start: 45.3 / 42.3 / 44.7 %
     /// (+12.0 / +9.0 / +11.3, mean +10.8), ood +0.7 / −0.7 / −0.3, format 100 %, GRPO 5.8–6.4 min, reproduced to the
     /// digit by a second run. With each seed's own data, pretraining and SFT (no --prepare-seed): seed 2 39.7 → 45.0 %
-    /// (+5.3), seed 3 45.7 → 45.3 % (−0.3); all three pipelines end at 45.0–45.3 %. The run folders' count-skill tables show the whole gain is on "total" questions (64 → 85–90
-    /// of 136 right) and pair-answer priors; the asked colour is named in under 10 % of colour questions before and after.
+    /// (+5.3), seed 3 45.7 → 45.3 % (−0.3); all three pipelines end at 45.0–45.3 %. The run folders' count-skill tables
+    /// show the whole gain is on "total" questions (64 → 85–90 of 136 right) and pair-answer priors; the asked colour is named in under 10 % of colour questions before and after.
     /// </summary>
     public GrpoOptions LearnBenchGrpo => Grpo with { Schedule = LrScheduleKind.Cosine };
     public int LearnBenchSteps { get; init; } = 150;
