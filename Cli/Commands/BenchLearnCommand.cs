@@ -31,8 +31,13 @@ public static class BenchLearnCommand
         // name carries both, so starts of different sizes sit side by side in one home).
         var sftSteps = new Option<int>("--sft-steps") { Description = "Steps of the starting SFT", DefaultValueFactory = _ => recipe.Sft.Steps };
         var sftLimit = new Option<int>("--sft-limit") { Description = "Train examples the starting SFT sees (all tasks)", DefaultValueFactory = _ => recipe.SftLimit };
+        var sceneWeight = new Option<double>("--pretrain-scene-weight")
+        {
+            Description = "Weight of the per-patch scene loss in the starting pretraining (0: contrastive only, as the recipe); the checkpoint's folder name carries it",
+            DefaultValueFactory = _ => recipe.Pretrain.SceneWeight,
+        };
         var cmd = new Command("learn", "Benchmark learning: SFT checkpoint → GRPO on count; before/after on test and ood per seed");
-        foreach (var o in knobs.All.Concat([seeds, prepSeed, home, outPath, ceilingSteps, sftSteps, sftLimit])) cmd.Options.Add(o); // --seed and --task are overridden per run
+        foreach (var o in knobs.All.Concat([seeds, prepSeed, home, outPath, ceilingSteps, sftSteps, sftLimit, sceneWeight])) cmd.Options.Add(o); // --seed and --task are overridden per run
         cmd.SetAction((ParseResult pr) => TrainingCommands.Guard("bench learn", () =>
         {
             static EvalRow? Find(IReadOnlyList<EvalRow> list, string split) => list.FirstOrDefault(x => x.Split == split && x.Task == "count");
@@ -45,9 +50,13 @@ public static class BenchLearnCommand
             int sftStepCount = pr.GetValue(sftSteps), sftExamples = pr.GetValue(sftLimit);
             if (sftStepCount < 1) throw new ArgumentException($"--sft-steps must be >= 1 (got {sftStepCount})");
             if (sftExamples < 1) throw new ArgumentException($"--sft-limit must be >= 1 (got {sftExamples})");
+            double sceneLossWeight = pr.GetValue(sceneWeight);
+            if (!double.IsFinite(sceneLossWeight) || sceneLossWeight < 0)
+                throw new ArgumentException($"--pretrain-scene-weight must be a finite number >= 0 (got {sceneLossWeight})");
             foreach (var seed in pr.GetValue(seeds)!)
             {
-                var r = recipe with { Home = pr.GetValue(home)!, Seed = pr.GetValue(prepSeed) ?? seed, Sft = recipe.Sft with { Steps = sftStepCount }, SftLimit = sftExamples };
+                var r = recipe with { Home = pr.GetValue(home)!, Seed = pr.GetValue(prepSeed) ?? seed, Sft = recipe.Sft with { Steps = sftStepCount }, SftLimit = sftExamples,
+                    Pretrain = recipe.Pretrain with { SceneWeight = sceneLossWeight } };
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 r.Prepare(Console.WriteLine);
                 var prepMinutes = clock.Elapsed.TotalMinutes;
@@ -70,7 +79,7 @@ public static class BenchLearnCommand
                 int k = Math.Max(1, rewards.Count / 10);
                 double r0 = rewards.Take(k).DefaultIfEmpty(double.NaN).Average(), r1 = rewards.TakeLast(k).DefaultIfEmpty(double.NaN).Average();
                 rows.Add((seed, r.DataDir, Find(result.Before, "test"), Find(result.After, "test"), Find(result.Before, "ood"), Find(result.After, "ood"), grpoMinutes, r0, r1));
-                results.Add(new { seed, prepare_seed = r.Seed, sft_steps = r.Sft.Steps, sft_limit = r.SftLimit, sft_checkpoint = Path.GetFullPath(r.SftDir), prepare_minutes = prepMinutes, grpo_minutes = grpoMinutes, steps = result.Steps.Count, before = result.Before, after = result.After,
+                results.Add(new { seed, prepare_seed = r.Seed, sft_steps = r.Sft.Steps, sft_limit = r.SftLimit, pretrain_scene_weight = r.Pretrain.SceneWeight, sft_checkpoint = Path.GetFullPath(r.SftDir), prepare_minutes = prepMinutes, grpo_minutes = grpoMinutes, steps = result.Steps.Count, before = result.Before, after = result.After,
                     count_traces_before = result.BeforeTraces.ToDictionary(t => t.Key, t => t.Value.ToJsonShape()),
                     count_traces_after = result.AfterTraces.ToDictionary(t => t.Key, t => t.Value.ToJsonShape()),
                     reward_first_tenth = r0, reward_last_tenth = r1, run_dir = Path.GetFullPath(result.RunDir) });
