@@ -35,6 +35,9 @@ public sealed record DefaultRecipe
     /// not follow: SFT start 42.0 % (45.7 without), `vrm bench learn` ends 51.3 / 49.3 / 47.0 % (51.0 / 47.7 / 51.0
     /// without), and a fresh-clone `vrm train` ended at 47.0 % (51.7 without) in a minute more. Better perception that
     /// the main job does not turn into accuracy is not worth its cost as the default.
+    /// Session 12 (AMD EPYC, GRPO at temperature 0.7, seed 1, `vrm bench learn --pretrain-scene-weight 1` selects it):
+    /// held-out patches 96.8 % / 69.5 % colour / shape; this SFT 45.7 → 50.3 % (+4.7); weaker SFT starts on it went
+    /// 27.7 → 29.3 % (150 steps) and 35.7 → 40.7 % (200 steps on 800 examples; 47.0 % at GRPO step 125).
     /// </summary>
     public ContrastiveOptions Pretrain { get; init; } = new() { Steps = 1000, BatchSize = 64 };
     /// <summary>
@@ -100,6 +103,10 @@ public sealed record DefaultRecipe
     /// digit by a second run. With each seed's own data, pretraining and SFT (no --prepare-seed): seed 2 39.7 → 45.0 %
     /// (+5.3), seed 3 45.7 → 45.3 % (−0.3); all three pipelines end at 45.0–45.3 %. The run folders' count-skill tables
     /// show the whole gain is on "total" questions (64 → 85–90 of 136 right) and pair-answer priors; the asked colour is named in under 10 % of colour questions before and after.
+    /// Session 12, same start, GRPO seed 1, one run each: twice the samples per step did not help — 32 prompts × 8:
+    /// 41.0 % (+7.7, 16.7 min with evaluations); 16 prompts × 16: 42.0 % (+8.7, 17.3 min); 500 cosine steps: 40.7 / 37.7 / 43.3 / 42.7 %
+    /// at steps 50–200 (stopped). A model that counted every object perfectly and always answered the total would score
+    /// 52 % on these 300 test questions (counted from the scenes), and that is the skill GRPO sharpens.
     /// </summary>
     public GrpoOptions LearnBenchGrpo => Grpo with { Schedule = LrScheduleKind.Cosine };
     public int LearnBenchSteps { get; init; } = 150;
