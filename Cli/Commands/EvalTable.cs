@@ -36,6 +36,17 @@ public static class EvalTable
         AnsiConsole.Write(table);
     }
 
+    public static void PrintPassAtK(IReadOnlyList<Vrm.Learner.Evaluation.PassAtKRow> rows, string title)
+    {
+        var table = new Table().Title(title).Border(TableBorder.Rounded);
+        table.AddColumn("split"); table.AddColumn("task"); table.AddColumn(new TableColumn("n").RightAligned());
+        var ks = rows.SelectMany(r => r.PassAt.Keys).Distinct().Order().ToList();
+        foreach (var k in ks) table.AddColumn(new TableColumn($"pass@{k}").RightAligned());
+        foreach (var r in rows)
+            table.AddRow([r.Split, r.Task, r.Examples.ToString(), .. ks.Select(k => r.PassAt.TryGetValue(k, out var v) ? $"{v:P1}" : "–")]);
+        AnsiConsole.Write(table);
+    }
+
     public static void WriteJson(string path, object value)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

@@ -69,15 +69,29 @@ public static class TrainingCommands
         var maxNew = new Option<int>("--max-new-tokens") { DefaultValueFactory = _ => 64 };
         var json = new Option<string?>("--json") { Description = "Write the rows as JSON here" };
         var samples = new Option<string?>("--samples") { Description = "Write every greedy completion as JSONL here" };
-        var cmd = new Command("eval", "Greedy evaluation: accuracy, format rate and mean length per task and split");
-        foreach (var o in new Option[] { checkpoint, data, splits, tasks, limit, maxNew, json, samples }) cmd.Options.Add(o);
+        // Sampled pass@k beside the greedy figures: how much a checkpoint already finds in k tries, the room GRPO can sharpen.
+        var passK = new Option<int>("--pass-at-k") { Description = "Also sample this many completions per example and report pass@1, 2, 4 … n (0: off)", DefaultValueFactory = _ => 0 };
+        var temperature = new Option<double>("--temperature") { Description = "Sampling temperature of --pass-at-k (the recipe's rollouts use 0.7)", DefaultValueFactory = _ => 0.7 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of --pass-at-k's sampling", DefaultValueFactory = _ => 1UL };
+        var passJson = new Option<string?>("--pass-json") { Description = "Write the pass@k rows as JSON here" };
+        var cmd = new Command("eval", "Greedy evaluation: accuracy, format rate and mean length per task and split; optionally sampled pass@k");
+        foreach (var o in new Option[] { checkpoint, data, splits, tasks, limit, maxNew, json, samples, passK, temperature, seed, passJson }) cmd.Options.Add(o);
         cmd.SetAction((ParseResult pr) => Guard("eval", () =>
         {
+            int n = pr.GetValue(passK);
+            double temp = pr.GetValue(temperature);
+            if (n < 0) throw new ArgumentException($"--pass-at-k must be >= 0 (got {n})");
+            if (n > 0 && (!double.IsFinite(temp) || temp <= 0)) throw new ArgumentException($"--temperature must be a finite number > 0 for --pass-at-k (got {temp})");
             var t = pr.GetValue(tasks);
             var rows = EvalStage.Run(pr.GetValue(checkpoint)!, pr.GetValue(data)!, pr.GetValue(splits)!, t is { Length: > 0 } ? t : null,
                 pr.GetValue(limit), pr.GetValue(maxNew), Console.WriteLine, pr.GetValue(samples));
             EvalTable.Print(rows, title: $"eval {pr.GetValue(checkpoint)}");
             if (pr.GetValue(json) is { } path) EvalTable.WriteJson(path, rows);
+            if (n == 0) return;
+            var pass = EvalStage.RunPassAtK(pr.GetValue(checkpoint)!, pr.GetValue(data)!, pr.GetValue(splits)!, t is { Length: > 0 } ? t : null,
+                pr.GetValue(limit), pr.GetValue(maxNew), n, temp, pr.GetValue(seed), Console.WriteLine);
+            EvalTable.PrintPassAtK(pass, $"pass@k, {n} samples per example at temperature {temp}");
+            if (pr.GetValue(passJson) is { } pj) EvalTable.WriteJson(pj, pass);
         }));
         return cmd;
     }

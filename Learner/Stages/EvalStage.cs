@@ -39,4 +39,22 @@ public static class EvalStage
         }
         return Evaluator.Summarise(all);
     }
+
+    /// <summary>Sampled pass@k (<see cref="PassAtK"/>) of a checkpoint on the same splits, tasks and limits as the greedy evaluation.</summary>
+    public static IReadOnlyList<PassAtKRow> RunPassAtK(string checkpoint, string dataPath, IReadOnlyList<string> splits,
+        IReadOnlyCollection<string>? tasks, int? limitPerSplit, int maxNewTokens, int samplesPerExample, double temperature, ulong seed,
+        Action<string> log)
+    {
+        var (model, tokenizer) = PolicyFactory.Load(checkpoint);
+        using var _ = model;
+        var rows = new List<PassAtKRow>();
+        foreach (var split in splits)
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            using var set = ExampleSet.Load(dataPath, split, tasks, model.Config.Vision, tokenizer, PromptTemplate.Default, limitPerSplit);
+            rows.AddRange(PassAtK.Run(model, set, tokenizer, maxNewTokens, samplesPerExample, temperature, seed));
+            log($"eval: {split}: pass@k, {samplesPerExample} samples × {set.Count} examples at temperature {temperature} in {started.Elapsed.TotalSeconds:0.0}s");
+        }
+        return rows;
+    }
 }
