@@ -24,7 +24,7 @@ public static class BenchLearnCommand
         var outPath = new Option<string>("--out") { DefaultValueFactory = _ => "artifacts/bench/learn.json" };
         var ceilingSteps = new Option<int>("--supervised-ceiling")
         {
-            Description = "Also SFT the pretrained model on every train example of the task for this many steps (0: off) and report how much of that supervised headroom GRPO captured",
+            Description = "Also SFT the pretrained model on every train example of the task for this many steps (0: off) and report how much of that supervised headroom GRPO captured (on the default data, 500 steps reached 44.0 % test count and 1500 steps 62.3 %: give it enough)",
             DefaultValueFactory = _ => 0,
         };
         // The SFT start decides how much room GRPO has; these choose it without editing the recipe (the checkpoint's folder
