@@ -33,10 +33,11 @@ public static class GrpoCommand
         public readonly Option<ulong> Seed = new("--seed") { DefaultValueFactory = _ => 1UL };
         public readonly Option<int> EvalEvery = new("--eval-every") { Description = "Evaluate test/ood every E steps (0: before and after only)", DefaultValueFactory = _ => defaultEvalEvery };
         public readonly Option<int> EvalLimit = new("--eval-limit") { Description = "Examples per split in evaluations", DefaultValueFactory = _ => defaultEvalLimit };
+        public readonly Option<int> PassAtK = new("--pass-at-k") { Description = "Samples per example for pass@k on test and ood before and after, at the rollout temperature (0: off)", DefaultValueFactory = _ => 8 };
         public readonly Option<int> CheckpointEvery = new("--checkpoint-every") { Description = "Checkpoint every K steps (0: at the end)", DefaultValueFactory = _ => 25 };
         public readonly Option<string[]> Tasks = new("--task") { Description = "Tasks to train on (repeatable)", DefaultValueFactory = _ => ["count"], AllowMultipleArgumentsPerToken = true };
 
-        public IEnumerable<Option> All => [Warmup, Schedule, Steps, Prompts, Group, Lr, Beta, ClipLow, ClipHigh, Advantage, Aggregation, Mu, Dynamic, Temperature, MaxNew, ConsistencyWeight, TrainVision, Seed, EvalEvery, EvalLimit, CheckpointEvery, Tasks];
+        public IEnumerable<Option> All => [Warmup, Schedule, Steps, Prompts, Group, Lr, Beta, ClipLow, ClipHigh, Advantage, Aggregation, Mu, Dynamic, Temperature, MaxNew, ConsistencyWeight, TrainVision, Seed, EvalEvery, EvalLimit, PassAtK, CheckpointEvery, Tasks];
 
         public GrpoOptions Grpo(ParseResult pr) => new()
         {
@@ -50,7 +51,7 @@ public static class GrpoCommand
         public GrpoRunOptions Run(ParseResult pr, string init, string data, string runDir) => new()
         {
             InitCheckpoint = init, DataPath = data, RunDir = runDir, Grpo = Grpo(pr), Steps = pr.GetValue(Steps), Seed = pr.GetValue(Seed),
-            Tasks = pr.GetValue(Tasks)!, EvalEvery = pr.GetValue(EvalEvery), EvalLimit = pr.GetValue(EvalLimit), CheckpointEvery = pr.GetValue(CheckpointEvery),
+            Tasks = pr.GetValue(Tasks)!, EvalEvery = pr.GetValue(EvalEvery), EvalLimit = pr.GetValue(EvalLimit), PassAtKSamples = pr.GetValue(PassAtK), CheckpointEvery = pr.GetValue(CheckpointEvery),
         };
     }
 

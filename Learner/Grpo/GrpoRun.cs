@@ -87,6 +87,7 @@ public sealed class GrpoRun : IDisposable
                 (before, beforeTraces) = EvaluateWithTraces();
                 File.WriteAllText(beforePath, JsonSerializer.Serialize(before, Indented));
                 WriteTraces("before", beforeTraces);
+                WritePassAtK("before", EvaluatePassAtK());
             }
         }
 
@@ -119,6 +120,8 @@ public sealed class GrpoRun : IDisposable
             (after, afterTraces) = EvaluateWithTraces();
             File.WriteAllText(Path.Combine(_o.RunDir, "eval-after.json"), JsonSerializer.Serialize(after, Indented));
             WriteTraces("after", afterTraces);
+            var passAfter = EvaluatePassAtK();
+            WritePassAtK("after", passAfter);
             var all = MetricsLog.ReadAll(Path.Combine(_o.RunDir, "metrics.jsonl"));
             File.WriteAllText(Path.Combine(_o.RunDir, "report.html"), RunReport.Html($"GRPO run {Path.GetFileName(Path.GetFullPath(_o.RunDir))}",
                 all, ReportCurves, before, after, new Dictionary<string, string>
@@ -127,7 +130,7 @@ public sealed class GrpoRun : IDisposable
                     ["B × G"] = $"{_o.Grpo.PromptsPerStep} × {_o.Grpo.GroupSize}", ["β"] = _o.Grpo.KlBeta.ToString(CultureInfo.InvariantCulture),
                     ["advantage"] = _o.Grpo.Advantage.ToString(), ["aggregation"] = _o.Grpo.Aggregation.ToString(),
                     ["dynamic sampling"] = _o.Grpo.DynamicSampling.ToString(), ["seed"] = _o.Seed.ToString(CultureInfo.InvariantCulture),
-                }, SkillTables(beforeTraces, afterTraces)));
+                }, [.. SkillTables(beforeTraces, afterTraces), .. PassAtKTables(ReadPassAtK("before"), passAfter)]));
         }
         return new GrpoRunResult(_o.RunDir, before, after, steps, finished, clock.Elapsed, beforeTraces, afterTraces);
     }
@@ -148,6 +151,44 @@ public sealed class GrpoRun : IDisposable
             if (CountTraceDiagnostics.Of(samples, set.Examples) is { } d) traces[split] = d;
         }
         return (rows, traces);
+    }
+
+    /// <summary>Sampled pass@k on test and ood at the rollout temperature (<see cref="GrpoRunOptions.PassAtKSamples"/>; empty when off).</summary>
+    public IReadOnlyList<PassAtKRow> EvaluatePassAtK()
+    {
+        if (_o.PassAtKSamples == 0) return [];
+        var rows = new List<PassAtKRow>();
+        foreach (var set in new[] { _test, _ood })
+            rows.AddRange(PassAtK.Run(Policy, set, Tokenizer, _o.Grpo.MaxNewTokens, _o.PassAtKSamples, _o.Grpo.Temperature, _o.Seed));
+        return rows;
+    }
+
+    private string PassAtKPath(string when) => Path.Combine(_o.RunDir, $"pass-at-k-{when}.json");
+
+    private void WritePassAtK(string when, IReadOnlyList<PassAtKRow> rows)
+    {
+        if (rows.Count == 0) return;
+        foreach (var r in rows.Where(r => r.Task != Evaluator.AllTasks))
+            _log($"grpo: {when}: {r.Split}: {r.Task}: pass@k at temperature {r.Temperature.ToString(CultureInfo.InvariantCulture)}: " +
+                 string.Join(", ", r.PassAt.OrderBy(p => p.Key).Select(p => $"@{p.Key} {p.Value:P1}")));
+        File.WriteAllText(PassAtKPath(when), JsonSerializer.Serialize(rows, Indented));
+    }
+
+    // The "before" figures come from the file, so a resumed run's report still has them.
+    private IReadOnlyList<PassAtKRow> ReadPassAtK(string when) =>
+        File.Exists(PassAtKPath(when)) ? JsonSerializer.Deserialize<List<PassAtKRow>>(File.ReadAllText(PassAtKPath(when))) ?? [] : [];
+
+    /// <summary>One before/after table per split and task: pass@k for each k.</summary>
+    private static List<(string, IReadOnlyList<(string, double?, double?)>)> PassAtKTables(IReadOnlyList<PassAtKRow> before, IReadOnlyList<PassAtKRow> after)
+    {
+        var tables = new List<(string, IReadOnlyList<(string, double?, double?)>)>();
+        foreach (var a in after)
+        {
+            var b = before.FirstOrDefault(x => x.Split == a.Split && x.Task == a.Task);
+            tables.Add(($"pass@k at temperature {a.Temperature.ToString(CultureInfo.InvariantCulture)} ({a.Split}, {a.Task})",
+                a.PassAt.OrderBy(p => p.Key).Select(p => ($"pass@{p.Key}", b is not null && b.PassAt.TryGetValue(p.Key, out var v) ? v : (double?)null, (double?)p.Value)).ToList()));
+        }
+        return tables;
     }
 
     private void WriteTraces(string when, IReadOnlyDictionary<string, CountTraceDiagnostics> traces)

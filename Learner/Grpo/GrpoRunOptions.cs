@@ -22,6 +22,11 @@ public sealed record GrpoRunOptions
     /// <summary>Continue from the newest checkpoint in <see cref="RunDir"/> if there is one.</summary>
     public bool Resume { get; init; } = true;
     public bool EvaluateBeforeAndAfter { get; init; } = true;
+    /// <summary>
+    /// Samples per held-out example for pass@k before and after the run, at the rollout temperature (0: off). GRPO mostly
+    /// turns answers the start finds in a few tries into first answers, so the start's pass@k shows the room it has.
+    /// </summary>
+    public int PassAtKSamples { get; init; } = 8;
 
     public void Validate()
     {
@@ -29,5 +34,6 @@ public sealed record GrpoRunOptions
         if (Steps < 0) throw new ArgumentException($"grpo.steps ({Steps}) must be >= 0");
         if (EvalEvery < 0 || CheckpointEvery < 0) throw new ArgumentException("grpo: eval_every and checkpoint_every must be >= 0");
         if (EvalLimit < 1) throw new ArgumentException($"grpo.eval_limit ({EvalLimit}) must be >= 1");
+        if (PassAtKSamples < 0) throw new ArgumentException($"grpo.pass_at_k_samples ({PassAtKSamples}) must be >= 0");
     }
 }

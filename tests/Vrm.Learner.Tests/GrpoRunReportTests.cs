@@ -31,9 +31,36 @@ public class GrpoRunReportTests(TinyRun tiny) : IClassFixture<TinyRun>
             int asked = json.RootElement.GetProperty("test").GetProperty("right_by_question").EnumerateObject().Sum(k => k.Value[1].GetInt32());
             Assert.Equal(4, asked);
             Assert.Contains(log, l => l.StartsWith($"grpo: {when}: test: count traces: ", StringComparison.Ordinal));
+
+            // pass@k at the rollout temperature, PassAtKSamples (default 8) samples per example: k = 1, 2, 4, 8.
+            using var pass = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, $"pass-at-k-{when}.json")));
+            var splits = pass.RootElement.EnumerateArray().ToList();
+            Assert.Equal(["ood", "test"], splits.Select(e => e.GetProperty("Split").GetString()).Order());
+            Assert.All(splits, e => Assert.Equal(4, e.GetProperty("Examples").GetInt32()));
+            Assert.All(splits, e => Assert.Equal(["1", "2", "4", "8"], e.GetProperty("PassAt").EnumerateObject().Select(p => p.Name)));
+            Assert.Contains(log, l => l.StartsWith($"grpo: {when}: test: count: pass@k at temperature 1: @1 ", StringComparison.Ordinal));
         }
         var html = File.ReadAllText(Path.Combine(dir, "report.html"));
         Assert.Contains("Count skills (test)", html);
         Assert.Contains("category named, colour questions", html);
+        Assert.Contains("pass@k at temperature 1 (test, count)", html);
+        Assert.Contains("pass@8", html);
+    }
+
+    [Fact]
+    public void Pass_at_k_is_skipped_when_off_and_a_negative_count_is_refused()
+    {
+        var dir = tiny.NewRunDir();
+        var options = new GrpoRunOptions
+        {
+            InitCheckpoint = tiny.Init, DataPath = tiny.Data, RunDir = dir, Steps = 1, Seed = 5, EvalLimit = 2, PassAtKSamples = 0,
+            Grpo = new GrpoOptions { PromptsPerStep = 2, GroupSize = 2, MaxNewTokens = 4, KlBeta = 0 },
+        };
+        using (var run = new GrpoRun(options, _ => { })) Assert.True(run.Execute().Finished);
+        Assert.False(File.Exists(Path.Combine(dir, "pass-at-k-before.json")));
+        Assert.False(File.Exists(Path.Combine(dir, "pass-at-k-after.json")));
+
+        var e = Assert.Throws<ArgumentException>(() => (options with { PassAtKSamples = -1 }).Validate());
+        Assert.Contains("pass_at_k_samples", e.Message);
     }
 }
