@@ -83,14 +83,12 @@ public static class TrainingCommands
             if (n < 0) throw new ArgumentException($"--pass-at-k must be >= 0 (got {n})");
             if (n > 0 && (!double.IsFinite(temp) || temp <= 0)) throw new ArgumentException($"--temperature must be a finite number > 0 for --pass-at-k (got {temp})");
             var t = pr.GetValue(tasks);
-            var rows = EvalStage.Run(pr.GetValue(checkpoint)!, pr.GetValue(data)!, pr.GetValue(splits)!, t is { Length: > 0 } ? t : null,
-                pr.GetValue(limit), pr.GetValue(maxNew), Console.WriteLine, pr.GetValue(samples));
+            var (rows, pass) = EvalStage.RunWithPassAtK(pr.GetValue(checkpoint)!, pr.GetValue(data)!, pr.GetValue(splits)!, t is { Length: > 0 } ? t : null,
+                pr.GetValue(limit), pr.GetValue(maxNew), n > 0 ? new Vrm.Learner.Evaluation.PassAtKSettings(n, temp, pr.GetValue(seed)) : null, Console.WriteLine, pr.GetValue(samples));
             EvalTable.Print(rows, title: $"eval {pr.GetValue(checkpoint)}");
             if (pr.GetValue(json) is { } path) EvalTable.WriteJson(path, rows);
             if (n == 0) return;
-            var pass = EvalStage.RunPassAtK(pr.GetValue(checkpoint)!, pr.GetValue(data)!, pr.GetValue(splits)!, t is { Length: > 0 } ? t : null,
-                pr.GetValue(limit), pr.GetValue(maxNew), n, temp, pr.GetValue(seed), Console.WriteLine);
-            EvalTable.PrintPassAtK(pass, $"pass@k, {n} samples per example at temperature {temp}");
+            EvalTable.PrintPassAtK(pass, $"pass@k, {n} samples per example at temperature {temp.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
             if (pr.GetValue(passJson) is { } pj) EvalTable.WriteJson(pj, pass);
         }));
         return cmd;

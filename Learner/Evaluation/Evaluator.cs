@@ -25,11 +25,7 @@ public static class Evaluator
         reward ??= CompositeReward.Default;
         bool wasTraining = model.training;
         model.eval();
-        var sampling = new SamplingParams
-        {
-            Temperature = 0f, MaxNewTokens = maxNewTokens, StopTokenIds = [tokenizer.AnswerClose],
-            EosTokenId = tokenizer.Eos, PadTokenId = tokenizer.Pad, BosTokenId = tokenizer.Bos,
-        };
+        var sampling = Sampling(tokenizer, maxNewTokens, temperature: 0f, seed: 0);
         var samples = new List<EvalSample>(set.Count);
         for (int start = 0; start < set.Count; start += batchSize)
         {
@@ -54,17 +50,28 @@ public static class Evaluator
         return (Summarise(samples), samples);
     }
 
-    public static IReadOnlyList<EvalRow> Summarise(IReadOnlyList<EvalSample> samples)
+    /// <summary>Held-out decoding settings: stop at &lt;/answer&gt;; temperature 0 is greedy (the seed is then unused).</summary>
+    public static SamplingParams Sampling(VrmTokenizer tokenizer, int maxNewTokens, float temperature, ulong seed) => new()
     {
-        var rows = new List<EvalRow>();
-        foreach (var split in samples.GroupBy(s => s.Split).OrderBy(g => SplitOrder(g.Key)))
+        Temperature = temperature, MaxNewTokens = maxNewTokens, StopTokenIds = [tokenizer.AnswerClose],
+        EosTokenId = tokenizer.Eos, PadTokenId = tokenizer.Pad, BosTokenId = tokenizer.Bos, Seed = seed,
+    };
+
+    public static IReadOnlyList<EvalRow> Summarise(IReadOnlyList<EvalSample> samples) =>
+        Groups(samples, s => s.Split, s => s.Task).Select(g => Row(g.Split, g.Task, g.Members)).ToList();
+
+    /// <summary>
+    /// The rows every evaluation reports: per split (train, test, ood order) one group per task in name order, plus an
+    /// "all" group when the split has more than one task.
+    /// </summary>
+    public static IEnumerable<(string Split, string Task, List<T> Members)> Groups<T>(IReadOnlyList<T> items, Func<T, string> split, Func<T, string> task)
+    {
+        foreach (var s in items.GroupBy(split).OrderBy(g => SplitOrder(g.Key)))
         {
-            foreach (var task in split.GroupBy(s => s.Task).OrderBy(g => g.Key, StringComparer.Ordinal))
-                rows.Add(Row(split.Key, task.Key, task.ToList()));
-            if (split.Select(s => s.Task).Distinct().Count() > 1)
-                rows.Add(Row(split.Key, AllTasks, split.ToList()));
+            var byTask = s.GroupBy(task).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+            foreach (var t in byTask) yield return (s.Key, t.Key, t.ToList());
+            if (byTask.Count > 1) yield return (s.Key, AllTasks, s.ToList());
         }
-        return rows;
     }
 
     private static EvalRow Row(string split, string task, List<EvalSample> s) => new(split, task,

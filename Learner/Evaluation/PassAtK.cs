@@ -9,6 +9,9 @@ namespace Vrm.Learner.Evaluation;
 public sealed record PassAtKRow(string Split, string Task, int Examples, int SamplesPerExample, double Temperature,
     IReadOnlyDictionary<int, double> PassAt);
 
+/// <summary>What a pass@k evaluation samples: completions per example, at what temperature, from what seed.</summary>
+public sealed record PassAtKSettings(int Samples, double Temperature, ulong Seed);
+
 /// <summary>
 /// Sampled evaluation: n completions per held-out example at a temperature, scored with the rewards GRPO trains on,
 /// reported as pass@k for k = 1, 2, 4 … n (the unbiased estimator of Chen et al. 2021). Outcome-reward RL mostly turns
@@ -40,13 +43,8 @@ public static class PassAtK
         for (int start = 0, batchNo = 0; start < set.Count; start += promptsPerBatch, batchNo++)
         {
             var rows = Enumerable.Range(start, Math.Min(promptsPerBatch, set.Count - start)).ToList();
-            var sampling = new SamplingParams
-            {
-                Temperature = (float)temperature, MaxNewTokens = maxNewTokens, StopTokenIds = [tokenizer.AnswerClose],
-                EosTokenId = tokenizer.Eos, PadTokenId = tokenizer.Pad, BosTokenId = tokenizer.Bos,
-                // A pure function of the seed and the batch, so the same seed gives the same figures.
-                Seed = unchecked(seed * 0x9E3779B97F4A7C15UL + (ulong)batchNo),
-            };
+            // A pure function of the seed and the batch, so the same seed gives the same figures.
+            var sampling = Evaluator.Sampling(tokenizer, maxNewTokens, (float)temperature, unchecked(seed * 0x9E3779B97F4A7C15UL + (ulong)batchNo));
             SampleBatch batch;
             using (var scope = NewDisposeScope())
             using (ModelComputeClock.Measure("eval"))
@@ -64,16 +62,10 @@ public static class PassAtK
         if (wasTraining) model.train();
 
         var ks = Ks(samplesPerExample);
-        var result = new List<PassAtKRow>();
-        foreach (var split in Enumerable.Range(0, set.Count).GroupBy(i => set.Examples[i].Split))
-        {
-            var groups = split.GroupBy(i => set.Examples[i].Task).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.ToList())).ToList();
-            if (groups.Count > 1) groups.Add((Evaluator.AllTasks, split.ToList()));
-            foreach (var (task, members) in groups)
-                result.Add(new PassAtKRow(split.Key, task, members.Count, samplesPerExample, temperature,
-                    ks.ToDictionary(k => k, k => members.Average(i => Estimate(samplesPerExample, right[i], k)))));
-        }
-        return result;
+        return Evaluator.Groups(Enumerable.Range(0, set.Count).ToList(), i => set.Examples[i].Split, i => set.Examples[i].Task)
+            .Select(g => new PassAtKRow(g.Split, g.Task, g.Members.Count, samplesPerExample, temperature,
+                ks.ToDictionary(k => k, k => g.Members.Average(i => Estimate(samplesPerExample, right[i], k)))))
+            .ToList();
     }
 
     /// <summary>1, 2, 4 … up to n, and n itself.</summary>

@@ -79,15 +79,22 @@ public sealed class GrpoRun : IDisposable
         var beforePath = Path.Combine(_o.RunDir, "eval-before.json");
         IReadOnlyList<EvalRow> before = [];
         IReadOnlyDictionary<string, CountTraceDiagnostics> beforeTraces = new Dictionary<string, CountTraceDiagnostics>();
+        IReadOnlyList<PassAtKRow> passBefore = [];
         if (_o.EvaluateBeforeAndAfter)
         {
-            if (resumedAt >= 0 && File.Exists(beforePath)) before = JsonSerializer.Deserialize<List<EvalRow>>(File.ReadAllText(beforePath)) ?? [];
+            if (resumedAt >= 0 && File.Exists(beforePath))
+            {
+                // A resumed run's report still compares with the start: read back what the first process measured.
+                before = JsonSerializer.Deserialize<List<EvalRow>>(File.ReadAllText(beforePath)) ?? [];
+                if (File.Exists(PassAtKPath("before"))) passBefore = JsonSerializer.Deserialize<List<PassAtKRow>>(File.ReadAllText(PassAtKPath("before"))) ?? [];
+            }
             else
             {
                 (before, beforeTraces) = EvaluateWithTraces();
                 File.WriteAllText(beforePath, JsonSerializer.Serialize(before, Indented));
                 WriteTraces("before", beforeTraces);
-                WritePassAtK("before", EvaluatePassAtK());
+                passBefore = EvaluatePassAtK();
+                WritePassAtK("before", passBefore);
             }
         }
 
@@ -130,7 +137,7 @@ public sealed class GrpoRun : IDisposable
                     ["B × G"] = $"{_o.Grpo.PromptsPerStep} × {_o.Grpo.GroupSize}", ["β"] = _o.Grpo.KlBeta.ToString(CultureInfo.InvariantCulture),
                     ["advantage"] = _o.Grpo.Advantage.ToString(), ["aggregation"] = _o.Grpo.Aggregation.ToString(),
                     ["dynamic sampling"] = _o.Grpo.DynamicSampling.ToString(), ["seed"] = _o.Seed.ToString(CultureInfo.InvariantCulture),
-                }, [.. SkillTables(beforeTraces, afterTraces), .. PassAtKTables(ReadPassAtK("before"), passAfter)]));
+                }, [.. SkillTables(beforeTraces, afterTraces), .. PassAtKTables(passBefore, passAfter)]));
         }
         return new GrpoRunResult(_o.RunDir, before, after, steps, finished, clock.Elapsed, beforeTraces, afterTraces);
     }
@@ -173,10 +180,6 @@ public sealed class GrpoRun : IDisposable
                  string.Join(", ", r.PassAt.OrderBy(p => p.Key).Select(p => $"@{p.Key} {p.Value:P1}")));
         File.WriteAllText(PassAtKPath(when), JsonSerializer.Serialize(rows, Indented));
     }
-
-    // The "before" figures come from the file, so a resumed run's report still has them.
-    private IReadOnlyList<PassAtKRow> ReadPassAtK(string when) =>
-        File.Exists(PassAtKPath(when)) ? JsonSerializer.Deserialize<List<PassAtKRow>>(File.ReadAllText(PassAtKPath(when))) ?? [] : [];
 
     /// <summary>One before/after table per split and task: pass@k for each k.</summary>
     private static List<(string, IReadOnlyList<(string, double?, double?)>)> PassAtKTables(IReadOnlyList<PassAtKRow> before, IReadOnlyList<PassAtKRow> after)
