@@ -247,10 +247,10 @@ public sealed class RolloutWorkerLoop
             for (int i = 0; i < items.Length; i++)
             {
                 var ex = _data.Examples[rows[i / a.GroupSize]];
-                items[i] = new RewardItem(texts[i], ex.Solution, ex.Task);
+                items[i] = new RewardItem(texts[i], ex.Solution, ex.Task, ex.Reasoning);
             }
             // The run's weights when its learner sent them; the reward service's defaults otherwise.
-            var weights = a.Weights is { } w ? new RewardWeights(w.Accuracy, w.Format, w.Consistency) : null;
+            var weights = a.Weights is { } w ? new RewardWeights(w.Accuracy, w.Format, w.Consistency, w.Grounding) : null;
             var scores = Block(_rewards.ScoreAsync(items, weights, timeout: TimeSpan.FromSeconds(60)));
             for (int p = 0; p < rows.Length; p++)
             {
@@ -261,7 +261,7 @@ public sealed class RolloutWorkerLoop
                     var r = batch.Rows[i];
                     var s = scores[i];
                     completions[j] = new Completion(r.Tokens, r.LogProbs, r.Finish.ToString(),
-                        new RewardComponents((float)s.Correctness, (float)s.Format, (float)s.Total, (float)s.Consistency), texts[i]);
+                        new RewardComponents((float)s.Correctness, (float)s.Format, (float)s.Total, (float)s.Consistency, (float)s.Grounding), texts[i]);
                 }
                 groups.Add(new CompletedGroup(rows[p], completions, version, _options.WorkerId));
             }

@@ -29,6 +29,7 @@ public static class GrpoCommand
         public readonly Option<double> Temperature = new("--temperature") { DefaultValueFactory = _ => (defaults ?? Fallback).Temperature };
         public readonly Option<int> MaxNew = new("--max-new-tokens") { DefaultValueFactory = _ => (defaults ?? Fallback).MaxNewTokens };
         public readonly Option<double> ConsistencyWeight = new("--consistency-weight") { Description = "Weight of the reasoning–answer consistency reward (count traces; 0: off — at 0.5 GRPO gamed the label, see Rewards/README.md)", DefaultValueFactory = _ => (defaults ?? Fallback).ConsistencyWeight };
+        public readonly Option<double> GroundingWeight = new("--grounding-weight") { Description = "Weight of the grounding reward: the objects the reasoning lists against the annotated ones (needs the dataset's reasoning traces; 0: off)", DefaultValueFactory = _ => (defaults ?? Fallback).GroundingWeight };
         public readonly Option<bool> TrainVision = new("--train-vision") { Description = "Also update the vision encoder (default: frozen)", DefaultValueFactory = _ => (defaults ?? Fallback).TrainVision };
         public readonly Option<ulong> Seed = new("--seed") { DefaultValueFactory = _ => 1UL };
         public readonly Option<int> EvalEvery = new("--eval-every") { Description = "Evaluate test/ood every E steps (0: before and after only)", DefaultValueFactory = _ => defaultEvalEvery };
@@ -37,7 +38,7 @@ public static class GrpoCommand
         public readonly Option<int> CheckpointEvery = new("--checkpoint-every") { Description = "Checkpoint every K steps (0: at the end)", DefaultValueFactory = _ => 25 };
         public readonly Option<string[]> Tasks = new("--task") { Description = "Tasks to train on (repeatable)", DefaultValueFactory = _ => ["count"], AllowMultipleArgumentsPerToken = true };
 
-        public IEnumerable<Option> All => [Warmup, Schedule, Steps, Prompts, Group, Lr, Beta, ClipLow, ClipHigh, Advantage, Aggregation, Mu, Dynamic, Temperature, MaxNew, ConsistencyWeight, TrainVision, Seed, EvalEvery, EvalLimit, PassAtK, CheckpointEvery, Tasks];
+        public IEnumerable<Option> All => [Warmup, Schedule, Steps, Prompts, Group, Lr, Beta, ClipLow, ClipHigh, Advantage, Aggregation, Mu, Dynamic, Temperature, MaxNew, ConsistencyWeight, GroundingWeight, TrainVision, Seed, EvalEvery, EvalLimit, PassAtK, CheckpointEvery, Tasks];
 
         public GrpoOptions Grpo(ParseResult pr) => new()
         {
@@ -45,7 +46,7 @@ public static class GrpoCommand
             KlBeta = pr.GetValue(Beta), ClipLow = pr.GetValue(ClipLow), ClipHigh = pr.GetValue(ClipHigh),
             Advantage = pr.GetValue(Advantage), Aggregation = pr.GetValue(Aggregation), PolicyIterations = pr.GetValue(Mu),
             DynamicSampling = pr.GetValue(Dynamic), Schedule = pr.GetValue(Schedule), WarmupSteps = pr.GetValue(Warmup), Temperature = pr.GetValue(Temperature), MaxNewTokens = pr.GetValue(MaxNew),
-            TrainVision = pr.GetValue(TrainVision), ConsistencyWeight = pr.GetValue(ConsistencyWeight),
+            TrainVision = pr.GetValue(TrainVision), ConsistencyWeight = pr.GetValue(ConsistencyWeight), GroundingWeight = pr.GetValue(GroundingWeight),
         };
 
         public GrpoRunOptions Run(ParseResult pr, string init, string data, string runDir) => new()

@@ -54,7 +54,7 @@ public sealed class OrleansRolloutSource : IRolloutSource
         var s = request.Sampling;
         var step = new StepRequest(id, request.PromptRows.ToArray(), request.GroupSize, request.PolicyVersion,
             new ContractSampling(s.Temperature, s.TopP, s.MaxNewTokens, unchecked((long)s.Seed)), _promptsPerAssignment,
-            request.Weights is { } w ? new ScoringWeights(w.Accuracy, w.Format, w.Consistency) : null);
+            request.Weights is { } w ? new ScoringWeights(w.Accuracy, w.Format, w.Consistency, w.Grounding) : null);
         var result = Call(() => _scheduler.EnqueueStep(step), _ct);
         switch (result.Outcome)
         {
@@ -108,7 +108,7 @@ public sealed class OrleansRolloutSource : IRolloutSource
     private static RolloutGroup ToRolloutGroup(CompletedGroup g) => new(g.PromptIndex,
         g.Completions.Select(c => new ScoredCompletion(c.TokenIds, c.BehaviourLogProbs,
             Enum.TryParse<FinishReason>(c.FinishReason, out var f) ? f : FinishReason.Length, c.Text,
-            c.Reward.Correctness, c.Reward.Format, c.Reward.Total, g.PolicyVersion, c.Reward.Consistency)).ToList(),
+            c.Reward.Correctness, c.Reward.Format, c.Reward.Total, g.PolicyVersion, c.Reward.Consistency, c.Reward.Grounding)).ToList(),
         g.WorkerId);
 
     public void PolicyUpdated(long version, VrmModel policy) => _onPolicyUpdated(version, policy);

@@ -60,6 +60,9 @@ public sealed record GrpoOptions
     public double FormatWeight { get; init; } = 0.5;
     /// <summary>Weight of the reasoning–answer consistency reward (Vrm.Rewards.ConsistencyReward; 0 = off, as DESIGN §4).</summary>
     public double ConsistencyWeight { get; init; }
+    /// <summary>Weight of the grounding reward (Vrm.Rewards.GroundingReward: the listing against the annotated objects;
+    /// 0 = off, as DESIGN §4). Needs examples with a reference trace; others score 0 and are unaffected.</summary>
+    public double GroundingWeight { get; init; }
     /// <summary>Also update the vision encoder (default false: DESIGN keeps it frozen after pretraining). With it frozen,
     /// count accuracy is bound by what the contrastive features carry; see the issue-4 notes.</summary>
     public bool TrainVision { get; init; }

@@ -95,7 +95,7 @@ public sealed class GrpoTrainer : IDisposable
     };
 
     /// <summary>The reward weights every request carries, so remote workers score as this run asks (not with their service's defaults).</summary>
-    public static RewardWeights WeightsOf(GrpoOptions o) => new(o.AccuracyWeight, o.FormatWeight, o.ConsistencyWeight);
+    public static RewardWeights WeightsOf(GrpoOptions o) => new(o.AccuracyWeight, o.FormatWeight, o.ConsistencyWeight, o.GroundingWeight);
 
     /// <summary>Runs one GRPO step and returns its metrics.</summary>
     public GrpoStepMetrics RunStep()
@@ -156,6 +156,9 @@ public sealed class GrpoTrainer : IDisposable
         // Reported at weight 0 too: how often the answer is the count the completion's own listing gives.
         m["reward_consistency_mean"] = allRewards.Average(c => c.Consistency);
         m["reward_consistency_std"] = GroupAdvantages.SampleStd(allRewards.Select(c => c.Consistency).ToArray());
+        // Reported at weight 0 too: the share of the annotated objects the listing names right.
+        m["reward_grounding_mean"] = allRewards.Average(c => c.Grounding);
+        m["reward_grounding_std"] = GroupAdvantages.SampleStd(allRewards.Select(c => c.Grounding).ToArray());
         m["accuracy"] = allRewards.Average(c => c.Correctness >= 1 ? 1.0 : 0.0);
         m["format_rate"] = allRewards.Average(c => c.Format >= 1 ? 1.0 : 0.0);
         m["completion_length_tokens"] = allRewards.Average(c => (double)c.Tokens.Length);

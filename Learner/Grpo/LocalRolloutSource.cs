@@ -43,8 +43,8 @@ public sealed class LocalRolloutSource(VrmModel policy, ExampleSet data, VrmToke
             {
                 var row = batch.Rows[p * g + j];
                 string text = tokenizer.Decode(row.Tokens);
-                var s = reward.Score(text, ex.Solution, ex.Task, request.Weights ?? reward.Weights);
-                completions[j] = new ScoredCompletion(row.Tokens, row.LogProbs, row.Finish, text, s.Correctness, s.Format, s.Total, version, s.Consistency);
+                var s = reward.Score(text, ex.Solution, ex.Task, request.Weights ?? reward.Weights, ex.Reasoning);
+                completions[j] = new ScoredCompletion(row.Tokens, row.LogProbs, row.Finish, text, s.Correctness, s.Format, s.Total, version, s.Consistency, s.Grounding);
             }
             groups[p] = new RolloutGroup(request.PromptRows[p], completions);
         }

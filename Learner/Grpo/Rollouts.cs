@@ -6,7 +6,7 @@ namespace Vrm.Learner.Grpo;
 /// <summary>One scored completion: what the sampler produced and what the reward functions said of it.</summary>
 public sealed record ScoredCompletion(
     int[] Tokens, float[] BehaviourLogProbs, FinishReason Finish, string Text,
-    double Correctness, double Format, double Reward, long PolicyVersion, double Consistency = 0);
+    double Correctness, double Format, double Reward, long PolicyVersion, double Consistency = 0, double Grounding = 0);
 
 /// <summary>G completions of one prompt (a row of the training set), as the learner consumes them.</summary>
 public sealed record RolloutGroup(int PromptRow, IReadOnlyList<ScoredCompletion> Completions, string? WorkerId = null, string? AssignmentId = null);

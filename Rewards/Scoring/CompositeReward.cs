@@ -1,8 +1,8 @@
 namespace Vrm.Rewards;
 
 /// <summary>
-/// The GRPO reward of DESIGN §4: <c>total = w_acc · correctness + w_fmt · format</c>, each item scored
-/// under one time bound shared by both rules. Thread-safe; a batch may be scored in parallel and the
+/// The GRPO reward of DESIGN §4: <c>total = w_acc · correctness + w_fmt · format</c> (+ the optional consistency and
+/// grounding rules), each item scored under one time bound shared by all rules. Thread-safe; a batch may be scored in parallel and the
 /// result is the same as scoring it item by item (each item depends only on its own text), except
 /// that an item near the time bound may land either side of it under heavy load.
 /// </summary>
@@ -28,8 +28,14 @@ public sealed class CompositeReward
 
     public RewardBreakdown Score(string completion, string solution, string task) => Score(completion, solution, task, Weights);
 
-    /// <summary>Scores one item with <paramref name="weights"/> instead of this instance's weights.</summary>
-    public RewardBreakdown Score(string completion, string solution, string task, RewardWeights weights)
+    public RewardBreakdown Score(string completion, string solution, string task, RewardWeights weights) =>
+        Score(completion, solution, task, weights, reference: null);
+
+    /// <summary>
+    /// Scores one item with <paramref name="weights"/> instead of this instance's weights; <paramref name="reference"/> is
+    /// the example's annotated reasoning trace for <see cref="GroundingReward"/> (null: none, grounding scores 0).
+    /// </summary>
+    public RewardBreakdown Score(string completion, string solution, string task, RewardWeights weights, string? reference)
     {
         ArgumentNullException.ThrowIfNull(weights);
         weights.Validate();
@@ -42,13 +48,16 @@ public sealed class CompositeReward
         var consistency = format.Reason == RewardReason.OverTimeBound
             ? RewardScore.Fail(RewardReason.OverTimeBound)
             : ConsistencyReward.Instance.Score(completion, solution, task, deadline);
-        return Combine(correctness, format, consistency, weights);
+        var grounding = consistency.Reason == RewardReason.OverTimeBound
+            ? RewardScore.Fail(RewardReason.OverTimeBound)
+            : GroundingReward.Instance.Score(completion, reference ?? "", task, deadline);
+        return Combine(correctness, format, consistency, grounding, weights);
     }
 
     public RewardBreakdown Score(RewardItem item, RewardWeights? weights = null)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return Score(item.Completion, item.Solution, item.Task, weights ?? Weights);
+        return Score(item.Completion, item.Solution, item.Task, weights ?? Weights, item.Reference);
     }
 
     /// <summary>
@@ -90,12 +99,15 @@ public sealed class CompositeReward
                 Score(completion, solution, "warm-up");
     }
 
-    private static RewardBreakdown Combine(RewardScore correctness, RewardScore format, RewardScore consistency, RewardWeights weights)
+    private static RewardBreakdown Combine(RewardScore correctness, RewardScore format, RewardScore consistency, RewardScore grounding, RewardWeights weights)
     {
-        if (correctness.Reason == RewardReason.OverTimeBound || format.Reason == RewardReason.OverTimeBound || consistency.Reason == RewardReason.OverTimeBound)
-            return new RewardBreakdown(0, 0, 0, RewardReason.OverTimeBound, correctness.Reason, format.Reason, 0, consistency.Reason);
-        double total = weights.Accuracy * correctness.Value + weights.Format * format.Value + weights.Consistency * consistency.Value;
+        if (correctness.Reason == RewardReason.OverTimeBound || format.Reason == RewardReason.OverTimeBound
+            || consistency.Reason == RewardReason.OverTimeBound || grounding.Reason == RewardReason.OverTimeBound)
+            return new RewardBreakdown(0, 0, 0, RewardReason.OverTimeBound, correctness.Reason, format.Reason, 0, consistency.Reason, 0, grounding.Reason);
+        double total = weights.Accuracy * correctness.Value + weights.Format * format.Value + weights.Consistency * consistency.Value
+            + weights.Grounding * grounding.Value;
         var reason = correctness.Reason != RewardReason.Ok ? correctness.Reason : format.Reason;
-        return new RewardBreakdown(correctness.Value, format.Value, total, reason, correctness.Reason, format.Reason, consistency.Value, consistency.Reason);
+        return new RewardBreakdown(correctness.Value, format.Value, total, reason, correctness.Reason, format.Reason,
+            consistency.Value, consistency.Reason, grounding.Value, grounding.Reason);
     }
 }

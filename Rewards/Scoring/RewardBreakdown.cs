@@ -13,4 +13,6 @@ public sealed record RewardBreakdown(
     RewardReason CorrectnessReason,
     RewardReason FormatReason,
     double Consistency = 0,
-    RewardReason ConsistencyReason = RewardReason.NotACountTrace);
+    RewardReason ConsistencyReason = RewardReason.NotACountTrace,
+    double Grounding = 0,
+    RewardReason GroundingReason = RewardReason.NoReferenceTrace);

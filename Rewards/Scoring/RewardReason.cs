@@ -31,4 +31,8 @@ public enum RewardReason
     NotACountTrace,
     /// <summary>Consistency: the claimed count is not the number of listed items the label selects, or the answer is not that count.</summary>
     Inconsistent,
+    /// <summary>Grounding: the example carries no reference count trace to check the listing against (score 0 for every completion).</summary>
+    NoReferenceTrace,
+    /// <summary>Grounding: the listed objects are not exactly the annotated ones (the score is the share matched).</summary>
+    Ungrounded,
 }

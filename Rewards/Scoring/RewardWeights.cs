@@ -1,11 +1,12 @@
 namespace Vrm.Rewards;
 
 /// <summary>
-/// Weights of the composite reward: <c>total = Accuracy · correctness + Format · format + Consistency · consistency</c>.
+/// Weights of the composite reward:
+/// <c>total = Accuracy · correctness + Format · format + Consistency · consistency + Grounding · grounding</c>.
 /// Defaults [1.0, 0.5] follow DESIGN §4 (R1-V / DeepSeek-R1 rule rewards); consistency (<see cref="ConsistencyReward"/>)
-/// is off unless asked for.
+/// and grounding (<see cref="GroundingReward"/>) are off unless asked for.
 /// </summary>
-public sealed record RewardWeights(double Accuracy = 1.0, double Format = 0.5, double Consistency = 0.0)
+public sealed record RewardWeights(double Accuracy = 1.0, double Format = 0.5, double Consistency = 0.0, double Grounding = 0.0)
 {
     public static RewardWeights Default { get; } = new();
 
@@ -15,6 +16,7 @@ public sealed record RewardWeights(double Accuracy = 1.0, double Format = 0.5, d
         Check(Accuracy, nameof(Accuracy));
         Check(Format, nameof(Format));
         Check(Consistency, nameof(Consistency));
+        Check(Grounding, nameof(Grounding));
         return this;
     }
 

@@ -23,7 +23,7 @@ public sealed class RewardGrpcService(RewardServiceOptions options) : RewardServ
         for (int i = 0; i < items.Length; i++)
         {
             var item = request.Items[i];
-            items[i] = new RewardItem(item.Completion, item.Solution, item.Task);
+            items[i] = new RewardItem(item.Completion, item.Solution, item.Task, item.Reference.Length == 0 ? null : item.Reference);
         }
         // CPU-bound and bounded per item (MaxItems × ItemTimeBound at worst); scored on the request thread
         // plus the pool, in parallel, and the result order is the request order.

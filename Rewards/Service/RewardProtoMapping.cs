@@ -21,6 +21,8 @@ public static class RewardProtoMapping
         RewardReason.OverTimeBound => Proto.RewardReason.OverTimeBound,
         RewardReason.NotACountTrace => Proto.RewardReason.NotACountTrace,
         RewardReason.Inconsistent => Proto.RewardReason.Inconsistent,
+        RewardReason.NoReferenceTrace => Proto.RewardReason.NoReferenceTrace,
+        RewardReason.Ungrounded => Proto.RewardReason.Ungrounded,
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "no proto value for this reward reason"),
     };
 
@@ -40,6 +42,8 @@ public static class RewardProtoMapping
         Proto.RewardReason.OverTimeBound => RewardReason.OverTimeBound,
         Proto.RewardReason.NotACountTrace => RewardReason.NotACountTrace,
         Proto.RewardReason.Inconsistent => RewardReason.Inconsistent,
+        Proto.RewardReason.NoReferenceTrace => RewardReason.NoReferenceTrace,
+        Proto.RewardReason.Ungrounded => RewardReason.Ungrounded,
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "unknown reward reason from the reward service (client older than server?)"),
     };
 
@@ -53,19 +57,21 @@ public static class RewardProtoMapping
         FormatReason = b.FormatReason.ToProto(),
         Consistency = b.Consistency,
         ConsistencyReason = b.ConsistencyReason.ToProto(),
+        Grounding = b.Grounding,
+        GroundingReason = b.GroundingReason.ToProto(),
     };
 
     public static RewardBreakdown FromProto(this Proto.ItemScore s) =>
         new(s.Correctness, s.Format, s.Total, s.Reason.FromProto(), s.CorrectnessReason.FromProto(), s.FormatReason.FromProto(),
-            s.Consistency, s.ConsistencyReason.FromProto());
+            s.Consistency, s.ConsistencyReason.FromProto(), s.Grounding, s.GroundingReason.FromProto());
 
-    public static Proto.RewardWeights ToProto(this RewardWeights w) => new() { Accuracy = w.Accuracy, Format = w.Format, Consistency = w.Consistency };
+    public static Proto.RewardWeights ToProto(this RewardWeights w) => new() { Accuracy = w.Accuracy, Format = w.Format, Consistency = w.Consistency, Grounding = w.Grounding };
 
     /// <summary>Request weights merged over <paramref name="defaults"/>: an unset field keeps its default.</summary>
     public static RewardWeights MergeOver(this Proto.RewardWeights? w, RewardWeights defaults) =>
         w is null ? defaults : new RewardWeights(w.HasAccuracy ? w.Accuracy : defaults.Accuracy, w.HasFormat ? w.Format : defaults.Format,
-            w.HasConsistency ? w.Consistency : defaults.Consistency);
+            w.HasConsistency ? w.Consistency : defaults.Consistency, w.HasGrounding ? w.Grounding : defaults.Grounding);
 
     public static Proto.ScoreItem ToProto(this RewardItem item) =>
-        new() { Completion = item.Completion, Solution = item.Solution, Task = item.Task };
+        new() { Completion = item.Completion, Solution = item.Solution, Task = item.Task, Reference = item.Reference ?? "" };
 }

@@ -18,9 +18,11 @@ public static class ScoreRequestValidator
                 return $"items[{i}].completion: {item.Completion.Length} chars, the limit is {limits.MaxCompletionChars}";
             if (item.Solution.Length > limits.MaxSolutionChars)
                 return $"items[{i}].solution: {item.Solution.Length} chars, the limit is {limits.MaxSolutionChars}";
+            if (item.Reference.Length > limits.MaxSolutionChars)
+                return $"items[{i}].reference: {item.Reference.Length} chars, the limit is {limits.MaxSolutionChars}";
             if (item.Task.Length > limits.MaxTaskChars)
                 return $"items[{i}].task: {item.Task.Length} chars, the limit is {limits.MaxTaskChars}";
-            total += item.Completion.Length + item.Solution.Length + item.Task.Length;
+            total += item.Completion.Length + item.Solution.Length + item.Task.Length + item.Reference.Length;
         }
         if (total > limits.MaxBatchChars)
             return $"items: {total} chars in total, the batch limit is {limits.MaxBatchChars}";
@@ -32,6 +34,8 @@ public static class ScoreRequestValidator
                 return $"weights.format: {formatProblem}";
             if (weights.HasConsistency && RewardWeights.Problem(weights.Consistency) is { } consistencyProblem)
                 return $"weights.consistency: {consistencyProblem}";
+            if (weights.HasGrounding && RewardWeights.Problem(weights.Grounding) is { } groundingProblem)
+                return $"weights.grounding: {groundingProblem}";
         }
         return null;
     }

@@ -58,7 +58,7 @@ public class RolloutSchedulerTests(EmbeddedSilo silo)
     public async Task Every_assignment_carries_its_step_requests_reward_weights_and_a_request_without_them_none()
     {
         var s = NewScheduler();
-        var weights = new ScoringWeights(1.0, 0.25, 0.5);
+        var weights = new ScoringWeights(1.0, 0.25, 0.5, 0.75);
         await s.EnqueueStep(Groups.Step(0, prompts: 3, perAssignment: 2) with { Weights = weights });
         var leased = new[] { await LeaseOne(s, "w0"), await LeaseOne(s, "w1") };
         Assert.All(leased, a => Assert.Equal(weights, a.Weights));

@@ -53,7 +53,7 @@ public class CompositeRewardTests
         var reward = new CompositeReward(timeBound: TimeSpan.Zero);
         string huge = "<think>" + new string('x', 4 << 20) + "</think><answer>3</answer>";
         var b = reward.Score(huge, "3", "count");
-        Assert.Equal(new RewardBreakdown(0, 0, 0, RewardReason.OverTimeBound, RewardReason.OverTimeBound, RewardReason.OverTimeBound, 0, RewardReason.OverTimeBound), b);
+        Assert.Equal(new RewardBreakdown(0, 0, 0, RewardReason.OverTimeBound, RewardReason.OverTimeBound, RewardReason.OverTimeBound, 0, RewardReason.OverTimeBound, 0, RewardReason.OverTimeBound), b);
         // The same item within the default bound scores normally.
         Assert.Equal(RewardReason.Ok, CompositeReward.Default.Score(huge, "3", "count").Reason);
     }

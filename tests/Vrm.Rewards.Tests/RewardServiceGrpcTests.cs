@@ -112,6 +112,7 @@ public class RewardServiceGrpcTests(RewardServiceFixture service) : IClassFixtur
     [InlineData("completion", "items[1].completion")]
     [InlineData("solution", "items[1].solution")]
     [InlineData("task", "items[1].task")]
+    [InlineData("reference", "items[1].reference")]
     [InlineData("batch", "items: ")]
     public async Task Oversized_fields_are_invalid_argument_naming_the_field(string what, string field)
     {
@@ -121,6 +122,7 @@ public class RewardServiceGrpcTests(RewardServiceFixture service) : IClassFixtur
             "completion" => Batch[0] with { Completion = new string('a', RewardServiceFixture.Options.MaxCompletionChars + 1) },
             "solution" => Batch[0] with { Solution = new string('3', RewardServiceFixture.Options.MaxSolutionChars + 1) },
             "task" => Batch[0] with { Task = new string('t', RewardServiceFixture.Options.MaxTaskChars + 1) },
+            "reference" => Batch[0] with { Reference = new string('r', RewardServiceFixture.Options.MaxSolutionChars + 1) },
             _ => Batch[0] with { Completion = new string('a', RewardServiceFixture.Options.MaxCompletionChars) },
         });
         if (what == "batch") items.Add(Batch[0] with { Completion = new string('b', 1_500_000) });
@@ -146,13 +148,32 @@ public class RewardServiceGrpcTests(RewardServiceFixture service) : IClassFixtur
         Assert.Equal((0.0, RewardReason.Inconsistent, 1.5), (scores[1].Consistency, scores[1].ConsistencyReason, scores[1].Total));
     }
 
-    [Theory]
-    [InlineData(double.NaN, 0.5, 0.0, "weights.accuracy")]
-    [InlineData(1.0, -0.5, 0.0, "weights.format")]
-    [InlineData(1.0, 0.5, double.PositiveInfinity, "weights.consistency")]
-    public async Task Bad_weights_are_invalid_argument_naming_the_weight(double accuracy, double format, double consistency, string field)
+    [Fact]
+    public async Task The_grounding_weight_reference_and_component_travel_both_ways()
     {
-        var e = await Assert.ThrowsAsync<RpcException>(() => service.Client.ScoreAsync(Batch, new RewardWeights(accuracy, format, consistency)));
+        const string reference = "<think>red circle, blue square; total: 2</think><answer>2</answer>";
+        RewardItem[] items =
+        [
+            new("<think>red circle, blue square; total: 2</think><answer>2</answer>", "<answer>2</answer>", "count", reference),
+            new("<think>red circle; total: 1</think><answer>1</answer>", "<answer>2</answer>", "count", reference),
+            new("<think>red circle; total: 1</think><answer>1</answer>", "<answer>2</answer>", "count"),
+        ];
+        var weights = new RewardWeights(1.0, 0.5, 0.0, 1.0);
+        var scores = await service.Client.ScoreAsync(items, weights);
+        Assert.Equal(items.Select(i => new CompositeReward(weights).Score(i)), scores);
+        Assert.Equal((1.0, RewardReason.Ok, 2.5), (scores[0].Grounding, scores[0].GroundingReason, scores[0].Total));
+        Assert.Equal((0.5, RewardReason.Ungrounded, 1.0), (scores[1].Grounding, scores[1].GroundingReason, scores[1].Total));
+        Assert.Equal((0.0, RewardReason.NoReferenceTrace, 0.5), (scores[2].Grounding, scores[2].GroundingReason, scores[2].Total));
+    }
+
+    [Theory]
+    [InlineData(double.NaN, 0.5, 0.0, 0.0, "weights.accuracy")]
+    [InlineData(1.0, -0.5, 0.0, 0.0, "weights.format")]
+    [InlineData(1.0, 0.5, double.PositiveInfinity, 0.0, "weights.consistency")]
+    [InlineData(1.0, 0.5, 0.0, -1.0, "weights.grounding")]
+    public async Task Bad_weights_are_invalid_argument_naming_the_weight(double accuracy, double format, double consistency, double grounding, string field)
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(() => service.Client.ScoreAsync(Batch, new RewardWeights(accuracy, format, consistency, grounding)));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.StartsWith(field, e.Status.Detail);
     }

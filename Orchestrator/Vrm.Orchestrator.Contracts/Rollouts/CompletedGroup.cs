@@ -6,13 +6,14 @@ namespace Vrm.Orchestrator.Contracts.Rollouts;
 // plane's bytes allocated per assignment, measured with `vrm bench cluster --alloc-types`.
 
 /// <summary>Reward components of one completion (DESIGN §4: total = w_acc · correctness + w_fmt · format, plus
-/// w_cons · consistency when that weight is on).</summary>
+/// w_cons · consistency and w_gnd · grounding when those weights are on).</summary>
 [GenerateSerializer, Immutable, SuppressReferenceTracking]
 public sealed record RewardComponents(
     [property: Id(0)] float Correctness,
     [property: Id(1)] float Format,
     [property: Id(2)] float Total,
-    [property: Id(3)] float Consistency = 0);
+    [property: Id(3)] float Consistency = 0,
+    [property: Id(4)] float Grounding = 0);
 
 /// <summary>One sampled completion: token ids with the behaviour policy's log-prob of each (needed for the clipped importance ratio).</summary>
 [GenerateSerializer, Immutable, SuppressReferenceTracking]

@@ -2,18 +2,19 @@ namespace Vrm.Orchestrator.Contracts.Rollouts;
 
 /// <summary>
 /// The reward weights a learner's run scores with (DESIGN §4: total = w_acc · correctness + w_fmt · format, plus
-/// w_cons · consistency), carried from its step requests to every assignment so that workers score as the run asked.
+/// w_cons · consistency and w_gnd · grounding), carried from its step requests to every assignment so that workers score as the run asked.
 /// A request or assignment without weights is scored with the reward service's defaults.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ScoringWeights(
     [property: Id(0)] double Accuracy,
     [property: Id(1)] double Format,
-    [property: Id(2)] double Consistency)
+    [property: Id(2)] double Consistency,
+    [property: Id(3)] double Grounding = 0)
 {
     public string? Validate()
     {
-        foreach (var (name, value) in new[] { ("Accuracy", Accuracy), ("Format", Format), ("Consistency", Consistency) })
+        foreach (var (name, value) in new[] { ("Accuracy", Accuracy), ("Format", Format), ("Consistency", Consistency), ("Grounding", Grounding) })
             if (!double.IsFinite(value) || value < 0) return $"weights: {name} must be finite and ≥ 0 (got {value})";
         return null;
     }
