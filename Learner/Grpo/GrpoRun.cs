@@ -26,7 +26,7 @@ public sealed class GrpoRun : IDisposable
     public const string CheckpointsFolder = "checkpoints";
     private static readonly string[] ReportCurves =
     [
-        "reward_mean", "accuracy", "format_rate", "reward_consistency_mean", "kl", "entropy", "completion_length_tokens", "clip_fraction",
+        "reward_mean", "accuracy", "format_rate", "reward_consistency_mean", "reward_grounding_mean", "kl", "entropy", "completion_length_tokens", "clip_fraction",
         "grad_norm", "zero_variance_groups_ratio", "eval_accuracy_test", "eval_accuracy_ood", "step_duration_seconds",
     ];
 
