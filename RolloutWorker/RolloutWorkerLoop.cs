@@ -250,7 +250,7 @@ public sealed class RolloutWorkerLoop
                 items[i] = new RewardItem(texts[i], ex.Solution, ex.Task, ex.Reasoning);
             }
             // The run's weights when its learner sent them; the reward service's defaults otherwise.
-            var weights = a.Weights is { } w ? new RewardWeights(w.Accuracy, w.Format, w.Consistency, w.Grounding) : null;
+            var weights = a.Weights?.ToRewardWeights();
             var scores = Block(_rewards.ScoreAsync(items, weights, timeout: TimeSpan.FromSeconds(60)));
             for (int p = 0; p < rows.Length; p++)
             {

@@ -54,7 +54,7 @@ public sealed class OrleansRolloutSource : IRolloutSource
         var s = request.Sampling;
         var step = new StepRequest(id, request.PromptRows.ToArray(), request.GroupSize, request.PolicyVersion,
             new ContractSampling(s.Temperature, s.TopP, s.MaxNewTokens, unchecked((long)s.Seed)), _promptsPerAssignment,
-            request.Weights is { } w ? new ScoringWeights(w.Accuracy, w.Format, w.Consistency, w.Grounding) : null);
+            request.Weights is { } w ? ScoringWeights.Of(w) : null);
         var result = Call(() => _scheduler.EnqueueStep(step), _ct);
         switch (result.Outcome)
         {

@@ -25,6 +25,8 @@ public sealed record GrpoRunOptions
     /// <summary>
     /// Samples per held-out example for pass@k before and after the run, at the rollout temperature (0: off). GRPO mostly
     /// turns answers the start finds in a few tries into first answers, so the start's pass@k shows the room it has.
+    /// Before and after are drawn with the same seed (the run's), so the two measurements are paired: an example's samples
+    /// differ only because the policy did. Their own generator leaves training's random streams untouched.
     /// </summary>
     public int PassAtKSamples { get; init; } = 8;
 

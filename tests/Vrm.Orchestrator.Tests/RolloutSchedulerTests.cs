@@ -390,7 +390,7 @@ public class RolloutSchedulerTests(EmbeddedSilo silo)
         e = await Assert.ThrowsAsync<ArgumentException>(() => s.EnqueueStep(Groups.Step(0, 1) with { PromptIndices = [1, 1] }));
         Assert.Contains("duplicates", e.Message);
         e = await Assert.ThrowsAsync<ArgumentException>(() => s.EnqueueStep(Groups.Step(0, 1) with { Weights = new ScoringWeights(1, double.NaN, 0) }));
-        Assert.Contains("Format must be finite", e.Message);
+        Assert.Contains("Format must be finite and >= 0, got NaN", e.Message);
         e = await Assert.ThrowsAsync<ArgumentException>(() => s.Configure(new SchedulerSettings(-1, TimeSpan.FromSeconds(1), TimeSpan.Zero)));
         Assert.Contains("MaxStaleness", e.Message);
         e = await Assert.ThrowsAsync<ArgumentException>(() => s.Configure(new SchedulerSettings(0, TimeSpan.FromSeconds(1), TimeSpan.Zero, MaxLeaseExpiries: 0)));
