@@ -29,23 +29,19 @@ public sealed class ConsistencyReward : RewardFunction
     protected override RewardScore ScoreCore(string completion, string solution, string task, ScoringDeadline deadline)
     {
         var text = completion.AsSpan();
-        if (!BoundedScan.TryIndexOf(text, 0, Tags.ThinkOpen, deadline, out int open)) return RewardScore.Fail(RewardReason.OverTimeBound);
-        if (open < 0) return RewardScore.Fail(RewardReason.NotACountTrace);
-        int start = open + Tags.ThinkOpen.Length;
-        if (!BoundedScan.TryIndexOf(text, start, Tags.ThinkClose, deadline, out int close)) return RewardScore.Fail(RewardReason.OverTimeBound);
-        if (close < 0) return RewardScore.Fail(RewardReason.NotACountTrace);
-        var think = text[start..close];
-
-        int semicolon = think.LastIndexOf(';');
-        if (semicolon < 0) return RewardScore.Fail(RewardReason.NotACountTrace);
-        var claim = think[(semicolon + 1)..];
+        switch (CountTrace.TryParse(completion, deadline, out var listing, out var claimText))
+        {
+            case CountTrace.Parse.OverTimeBound: return RewardScore.Fail(RewardReason.OverTimeBound);
+            case CountTrace.Parse.NotATrace: return RewardScore.Fail(RewardReason.NotACountTrace);
+        }
+        var claim = claimText.Span;
         int colon = claim.LastIndexOf(':');
         if (colon < 0) return RewardScore.Fail(RewardReason.NotACountTrace);
         var label = claim[..colon].Trim();
         if (!TryParseCount(claim[(colon + 1)..].Trim(), out int claimed) || label.IsEmpty) return RewardScore.Fail(RewardReason.NotACountTrace);
 
         if (deadline.IsExpired) return RewardScore.Fail(RewardReason.OverTimeBound);
-        int selected = CountSelected(think[..semicolon], label, deadline, out bool expired);
+        int selected = CountSelected(listing.Span, label, deadline, out bool expired);
         if (expired) return RewardScore.Fail(RewardReason.OverTimeBound);
 
         switch (AnswerExtractor.TryExtract(text, deadline, out var answerRange))

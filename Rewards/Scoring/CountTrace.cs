@@ -2,16 +2,23 @@ namespace Vrm.Rewards;
 
 /// <summary>
 /// The counting trace ShapesWorld teaches, <c>&lt;think&gt;item, item, …; label: n&lt;/think&gt;</c>: where its listing is.
-/// Shared by the rules that read the reasoning (<see cref="GroundingReward"/>).
+/// Shared by the rules that read the reasoning (<see cref="ConsistencyReward"/>, <see cref="GroundingReward"/>).
 /// </summary>
 internal static class CountTrace
 {
     public enum Parse { Found, NotATrace, OverTimeBound }
 
     /// <summary>The listing: the think block's text before its last ';'. Linear; polls the deadline per chunk.</summary>
-    public static Parse TryListing(string text, ScoringDeadline deadline, out ReadOnlyMemory<char> listing)
+    public static Parse TryListing(string text, ScoringDeadline deadline, out ReadOnlyMemory<char> listing) =>
+        TryParse(text, deadline, out listing, out _);
+
+    /// <summary>
+    /// The listing (the think block's text before its last ';') and the claim (after it: <c>label: n</c>, unparsed).
+    /// Linear; polls the deadline per chunk.
+    /// </summary>
+    public static Parse TryParse(string text, ScoringDeadline deadline, out ReadOnlyMemory<char> listing, out ReadOnlyMemory<char> claim)
     {
-        listing = default;
+        listing = claim = default;
         var span = text.AsSpan();
         if (!BoundedScan.TryIndexOf(span, 0, Tags.ThinkOpen, deadline, out int open)) return Parse.OverTimeBound;
         if (open < 0) return Parse.NotATrace;
@@ -22,6 +29,7 @@ internal static class CountTrace
         int semicolon = span[start..close].LastIndexOf(';');
         if (semicolon < 0) return Parse.NotATrace;
         listing = text.AsMemory(start, semicolon);
+        claim = text.AsMemory(start + semicolon + 1, close - start - semicolon - 1);
         return Parse.Found;
     }
 
