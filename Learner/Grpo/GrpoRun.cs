@@ -27,7 +27,7 @@ public sealed class GrpoRun : IDisposable
     private static readonly string[] ReportCurves =
     [
         "reward_mean", "accuracy", "format_rate", "reward_consistency_mean", "reward_grounding_mean", "kl", "entropy", "completion_length_tokens", "clip_fraction",
-        "grad_norm", "zero_variance_groups_ratio", "eval_accuracy_test", "eval_accuracy_ood", "step_duration_seconds",
+        "grad_norm", "zero_variance_groups_ratio", "distinct_completions_ratio", "eval_accuracy_test", "eval_accuracy_ood", "step_duration_seconds",
     ];
 
     private readonly GrpoRunOptions _o;

@@ -165,6 +165,9 @@ public sealed class GrpoTrainer : IDisposable
         m["generated_tokens"] = allRewards.Sum(c => (double)c.Tokens.Length);
         m["tokens_per_second"] = m["generated_tokens"] / Math.Max(1e-9, sampleSeconds);
         m["zero_variance_groups_ratio"] = zero.Length == 0 ? 0 : zero.Count(z => z) / (double)zero.Length;
+        // Exploration: the share of a group's G completions that are distinct texts (1/G: all the same), over every sampled
+        // group. Rewards can only rank what sampling varies; a collapse here precedes a zero-variance rise.
+        m["distinct_completions_ratio"] = DistinctRatio(all, o.GroupSize);
         m["sampling_rounds"] = rounds;
         m["sample_staleness_steps"] = allRewards.Average(c => (double)(Version - 1 - c.PolicyVersion));
         m["loss"] = lossStats.Loss;
@@ -202,6 +205,10 @@ public sealed class GrpoTrainer : IDisposable
     private readonly Queue<RolloutRequest> _submitted = new();
 
     private static bool HasVariance(RolloutGroup g) => g.Completions.Any(c => c.Reward != g.Completions[0].Reward);
+
+    /// <summary>Mean over groups of (distinct completion texts) / G.</summary>
+    public static double DistinctRatio(IReadOnlyList<RolloutGroup> groups, int groupSize) =>
+        groups.Count == 0 ? 0 : groups.Average(g => g.Completions.Select(c => c.Text).Distinct(StringComparer.Ordinal).Count() / (double)groupSize);
 
     /// <summary>μ policy iterations on the batch; returns the last iteration's loss statistics.</summary>
     private (GrpoLossStats Stats, double GradNorm, double Entropy, double RefSeconds) Update(IReadOnlyList<RolloutGroup> groups, double[] advantages)

@@ -50,4 +50,15 @@ public class GroupAdvantagesTests
         var e = Assert.Throws<ArgumentException>(() => GroupAdvantages.Compute([1, 2, 3], 2, AdvantageMode.Group));
         Assert.Contains("multiple of group size", e.Message);
     }
+
+    [Fact]
+    public void Distinct_ratio_is_each_groups_share_of_different_texts_averaged()
+    {
+        static RolloutGroup Group(params string[] texts) => new(0, texts.Select(t =>
+            new ScoredCompletion([1], [0f], Vrm.Policy.FinishReason.Stop, t, 0, 0, 0, 0)).ToList());
+        // 4 distinct of 4, 1 of 4, 2 of 4 → (1 + 0.25 + 0.5) / 3
+        var groups = new[] { Group("a", "b", "c", "d"), Group("a", "a", "a", "a"), Group("a", "A", "a", "A") };
+        Assert.Equal(1.75 / 3, GrpoTrainer.DistinctRatio(groups, 4), 12);
+        Assert.Equal(0, GrpoTrainer.DistinctRatio([], 4));
+    }
 }
