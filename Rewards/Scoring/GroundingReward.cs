@@ -22,7 +22,7 @@ public sealed class GroundingReward : RewardFunction
 {
     public static GroundingReward Instance { get; } = new();
 
-    /// <summary>Listed items beyond this are counted but not matched: no image here holds more, and it bounds the table.</summary>
+    /// <summary>Listed items beyond this are counted but not looked up: no image here holds more, and a runaway listing costs only its scan.</summary>
     private const int MaxMatchedItems = 64;
 
     public override string Name => "grounding";
