@@ -19,7 +19,7 @@ public static class GrpoCommand
         public readonly Option<double> Lr = new("--lr") { DefaultValueFactory = _ => (defaults ?? Fallback).LearningRate };
         public readonly Option<double> Beta = new("--kl-beta") { Description = "β of the k3 KL to the reference; 0 drops the reference", DefaultValueFactory = _ => (defaults ?? Fallback).KlBeta };
         public readonly Option<double> ClipLow = new("--clip-low") { DefaultValueFactory = _ => (defaults ?? Fallback).ClipLow };
-        public readonly Option<double> ClipHigh = new("--clip-high") { Description = "ε_high (DAPO clip-higher: 0.28)", DefaultValueFactory = _ => (defaults ?? Fallback).ClipHigh };
+        public readonly Option<double> ClipHigh = new("--clip-high") { Description = "ε_high (DAPO clip-higher: 0.28); binds only with --policy-iterations > 1 or stale samples", DefaultValueFactory = _ => (defaults ?? Fallback).ClipHigh };
         public readonly Option<AdvantageMode> Advantage = new("--advantage") { Description = "group | none | batch", DefaultValueFactory = _ => (defaults ?? Fallback).Advantage };
         public readonly Option<LossAggregation> Aggregation = new("--loss-agg") { Description = "TokenMean | SeqMeanTokenMean | SeqMeanTokenSumNorm", DefaultValueFactory = _ => (defaults ?? Fallback).Aggregation };
         public readonly Option<int> Mu = new("--policy-iterations") { Description = "μ updates per batch", DefaultValueFactory = _ => (defaults ?? Fallback).PolicyIterations };

@@ -31,9 +31,14 @@ public sealed record GrpoOptions
     /// <summary>Completions sampled per prompt, G.</summary>
     public int GroupSize { get; init; } = 8;
     public AdvantageMode Advantage { get; init; } = AdvantageMode.Group;
-    /// <summary>Lower clip range: ratio is clipped at 1 − ε_low.</summary>
+    /// <summary>
+    /// Lower clip range: ratio is clipped at 1 − ε_low. Either ε binds only when the policy has moved since sampling —
+    /// μ &gt; 1, or stale samples in asynchronous mode. At μ = 1 in synchronous mode the behaviour log-probs are the
+    /// policy's own, the ratio is exactly 1 and no clip binds (measured: clip fraction 0 at every step; clip-high 0.2 and
+    /// 0.28 gave the same run to the digit).
+    /// </summary>
     public double ClipLow { get; init; } = 0.2;
-    /// <summary>Upper clip range: ratio is clipped at 1 + ε_high (DAPO clip-higher uses 0.28).</summary>
+    /// <summary>Upper clip range: ratio is clipped at 1 + ε_high (DAPO clip-higher uses 0.28). See <see cref="ClipLow"/> for when it binds.</summary>
     public double ClipHigh { get; init; } = 0.2;
     /// <summary>Weight β of the k3 KL to the frozen reference; 0 drops the reference model entirely.</summary>
     public double KlBeta { get; init; } = 0.04;
