@@ -14,14 +14,9 @@ namespace Vrm.Cli.Commands;
 /// </summary>
 public static class BenchLearnCommand
 {
-    /// <summary>The run folder's pass@k rows (<c>pass-at-k-{when}.json</c>), or null when the run did not measure them.</summary>
-    private static System.Text.Json.JsonElement? PassAtKOf(string runDir, string when)
-    {
-        var path = Path.Combine(runDir, $"pass-at-k-{when}.json");
-        if (!File.Exists(path)) return null;
-        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
-        return doc.RootElement.Clone();
-    }
+    /// <summary>pass@k rows as the run measured them, or null when it did not (--pass-at-k 0).</summary>
+    private static IReadOnlyList<Vrm.Learner.Evaluation.PassAtKRow>? NullWhenEmpty(IReadOnlyList<Vrm.Learner.Evaluation.PassAtKRow> rows) =>
+        rows.Count == 0 ? null : rows;
 
     public static Command Create()
     {
@@ -91,7 +86,7 @@ public static class BenchLearnCommand
                 results.Add(new { seed, prepare_seed = r.Seed, sft_steps = r.Sft.Steps, sft_limit = r.SftLimit, pretrain_scene_weight = r.Pretrain.SceneWeight, sft_checkpoint = Path.GetFullPath(r.SftDir), prepare_minutes = prepMinutes, grpo_minutes = grpoMinutes, steps = result.Steps.Count, before = result.Before, after = result.After,
                     count_traces_before = result.BeforeTraces.ToDictionary(t => t.Key, t => t.Value.ToJsonShape()),
                     count_traces_after = result.AfterTraces.ToDictionary(t => t.Key, t => t.Value.ToJsonShape()),
-                    pass_at_k_before = PassAtKOf(result.RunDir, "before"), pass_at_k_after = PassAtKOf(result.RunDir, "after"),
+                    pass_at_k_before = NullWhenEmpty(result.PassAtKBefore), pass_at_k_after = NullWhenEmpty(result.PassAtKAfter),
                     reward_first_tenth = r0, reward_last_tenth = r1, run_dir = Path.GetFullPath(result.RunDir) });
                 EvalTable.Print(result.After, result.Before, $"seed {seed}: before (SFT) / after (GRPO)");
             }

@@ -13,7 +13,8 @@ namespace Vrm.Learner.Grpo;
 /// <param name="BeforeTraces">Count-trace skills per split before GRPO (empty on a resumed run: the first evaluation ran in an earlier process).</param>
 public sealed record GrpoRunResult(string RunDir, IReadOnlyList<EvalRow> Before, IReadOnlyList<EvalRow> After,
     IReadOnlyList<Dictionary<string, double>> Steps, bool Finished, TimeSpan Elapsed,
-    IReadOnlyDictionary<string, CountTraceDiagnostics> BeforeTraces, IReadOnlyDictionary<string, CountTraceDiagnostics> AfterTraces);
+    IReadOnlyDictionary<string, CountTraceDiagnostics> BeforeTraces, IReadOnlyDictionary<string, CountTraceDiagnostics> AfterTraces,
+    IReadOnlyList<PassAtKRow> PassAtKBefore, IReadOnlyList<PassAtKRow> PassAtKAfter);
 
 /// <summary>
 /// A GRPO run in a folder: <c>metrics.jsonl</c>, <c>checkpoints/step-NNNNNN/</c> (weights, optimizer,
@@ -121,13 +122,14 @@ public sealed class GrpoRun : IDisposable
         bool finished = Trainer.Step >= _o.Steps;
         if (finished && (_o.CheckpointEvery == 0 || Trainer.Step % _o.CheckpointEvery != 0)) SaveCheckpoint();
         IReadOnlyList<EvalRow> after = [];
+        IReadOnlyList<PassAtKRow> passAfter = [];
         IReadOnlyDictionary<string, CountTraceDiagnostics> afterTraces = new Dictionary<string, CountTraceDiagnostics>();
         if (finished && _o.EvaluateBeforeAndAfter)
         {
             (after, afterTraces) = EvaluateWithTraces();
             File.WriteAllText(Path.Combine(_o.RunDir, "eval-after.json"), JsonSerializer.Serialize(after, Indented));
             WriteTraces("after", afterTraces);
-            var passAfter = EvaluatePassAtK();
+            passAfter = EvaluatePassAtK();
             WritePassAtK("after", passAfter);
             var all = MetricsLog.ReadAll(Path.Combine(_o.RunDir, "metrics.jsonl"));
             File.WriteAllText(Path.Combine(_o.RunDir, "report.html"), RunReport.Html($"GRPO run {Path.GetFileName(Path.GetFullPath(_o.RunDir))}",
@@ -139,7 +141,7 @@ public sealed class GrpoRun : IDisposable
                     ["dynamic sampling"] = _o.Grpo.DynamicSampling.ToString(), ["seed"] = _o.Seed.ToString(CultureInfo.InvariantCulture),
                 }, [.. SkillTables(beforeTraces, afterTraces), .. PassAtKTables(passBefore, passAfter)]));
         }
-        return new GrpoRunResult(_o.RunDir, before, after, steps, finished, clock.Elapsed, beforeTraces, afterTraces);
+        return new GrpoRunResult(_o.RunDir, before, after, steps, finished, clock.Elapsed, beforeTraces, afterTraces, passBefore, passAfter);
     }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
