@@ -21,13 +21,13 @@ public sealed record PassAtKSettings(int Samples, double Temperature, ulong Seed
 /// </summary>
 public static class PassAtK
 {
+    /// <summary>"Right" is the correctness rule GRPO trains on, under the composite reward's time bound; the other
+    /// components (format, consistency, grounding) do not enter pass@k, so they are not scored.</summary>
     public static IReadOnlyList<PassAtKRow> Run(VrmModel model, ExampleSet set, VrmTokenizer tokenizer, int maxNewTokens,
-        int samplesPerExample, double temperature, ulong seed, int batchSize = 64, CompositeReward? reward = null)
-    {
-        reward ??= CompositeReward.Default;
-        return Run(model, set, tokenizer, maxNewTokens, samplesPerExample, temperature, seed,
-            (text, ex) => reward.Score(text, ex.Solution, ex.Task).Correctness >= 1, batchSize);
-    }
+        int samplesPerExample, double temperature, ulong seed, int batchSize = 64) =>
+        Run(model, set, tokenizer, maxNewTokens, samplesPerExample, temperature, seed,
+            (text, ex) => CorrectnessReward.Instance.Score(text, ex.Solution, ex.Task, ScoringDeadline.After(CompositeReward.DefaultTimeBound)).Value >= 1,
+            batchSize);
 
     /// <summary>The same with any rule for "right" (tests use one an untrained model can meet).</summary>
     public static IReadOnlyList<PassAtKRow> Run(VrmModel model, ExampleSet set, VrmTokenizer tokenizer, int maxNewTokens,
