@@ -261,7 +261,7 @@ public sealed class RolloutWorkerLoop
                     var r = batch.Rows[i];
                     var s = scores[i];
                     completions[j] = new Completion(r.Tokens, r.LogProbs, r.Finish.ToString(),
-                        new RewardComponents((float)s.Correctness, (float)s.Format, (float)s.Total, (float)s.Consistency, (float)s.Grounding), texts[i]);
+                        new RewardComponents(s.Correctness, s.Format, s.Total, s.Consistency, s.Grounding), texts[i]);
                 }
                 groups.Add(new CompletedGroup(rows[p], completions, version, _options.WorkerId));
             }

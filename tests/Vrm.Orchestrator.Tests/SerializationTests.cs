@@ -87,6 +87,18 @@ public class SerializationTests(EmbeddedSilo silo)
     }
 
     [Fact]
+    public void Reward_components_reach_the_learner_exactly_as_the_reward_service_computed_them()
+    {
+        // A grounding of 1/3 (one of three listed objects right) at weight 0.25: a float would round both fields, and the
+        // cluster's advantages would then differ from the in-process run's on the same completions.
+        double grounding = 1.0 / 3, total = 1 + 0.5 + 0.25 * grounding;
+        var serializer = silo.SiloServices.GetRequiredService<Serializer>();
+        var copy = serializer.Deserialize<RewardComponents>(serializer.SerializeToArray(new RewardComponents(1, 1, total, 0, grounding)))!;
+        Assert.Equal(grounding, copy.Grounding);
+        Assert.Equal(total, copy.Total);
+    }
+
+    [Fact]
     public void Illegal_transition_exception_keeps_its_fields_across_the_wire()
     {
         var serializer = silo.SiloServices.GetRequiredService<Serializer>();

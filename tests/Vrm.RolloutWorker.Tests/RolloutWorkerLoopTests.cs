@@ -45,8 +45,8 @@ public sealed class RolloutWorkerLoopTests(WorkerClusterFixture cluster)
                 Assert.All(c.BehaviourLogProbs, lp => Assert.True(lp <= 0 && float.IsFinite(lp)));
                 Assert.Equal(cluster.Tokenizer.Decode(c.TokenIds), c.Text);
                 Assert.True(Enum.TryParse<FinishReason>(c.FinishReason, out _), c.FinishReason);
-                Assert.Equal(0f, c.Reward.Correctness); // an untrained tiny model does not answer
-                Assert.True(float.IsFinite(c.Reward.Total));
+                Assert.Equal(0.0, c.Reward.Correctness); // an untrained tiny model does not answer
+                Assert.True(double.IsFinite(c.Reward.Total));
             }
         }
         await scheduler.AcknowledgeStep(0);

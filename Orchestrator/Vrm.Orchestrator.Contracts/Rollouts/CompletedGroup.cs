@@ -6,14 +6,15 @@ namespace Vrm.Orchestrator.Contracts.Rollouts;
 // plane's bytes allocated per assignment, measured with `vrm bench cluster --alloc-types`.
 
 /// <summary>Reward components of one completion (DESIGN §4: total = w_acc · correctness + w_fmt · format, plus
-/// w_cons · consistency and w_gnd · grounding when those weights are on).</summary>
+/// w_cons · consistency and w_gnd · grounding when those weights are on). Doubles, as the reward service computes them:
+/// a fractional component (grounding) rounded to float made the cluster's advantages differ from the in-process ones.</summary>
 [GenerateSerializer, Immutable, SuppressReferenceTracking]
 public sealed record RewardComponents(
-    [property: Id(0)] float Correctness,
-    [property: Id(1)] float Format,
-    [property: Id(2)] float Total,
-    [property: Id(3)] float Consistency = 0,
-    [property: Id(4)] float Grounding = 0);
+    [property: Id(0)] double Correctness,
+    [property: Id(1)] double Format,
+    [property: Id(2)] double Total,
+    [property: Id(3)] double Consistency = 0,
+    [property: Id(4)] double Grounding = 0);
 
 /// <summary>One sampled completion: token ids with the behaviour policy's log-prob of each (needed for the clipped importance ratio).</summary>
 [GenerateSerializer, Immutable, SuppressReferenceTracking]
