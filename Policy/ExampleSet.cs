@@ -7,23 +7,31 @@ using static TorchSharp.torch;
 namespace Vrm.Policy;
 
 /// <summary>
-/// A dataset split made ready for torch: every image decoded once into one [N, 3, S, S] tensor (a few
-/// hundred MB at most for our sizes, and it removes PNG decoding from every step), every prompt tokenised.
+/// A dataset split made ready for torch: every image decoded once (it removes PNG decoding from every step), every
+/// prompt tokenised. Images at the encoder's size stay 8-bit on the host and become floats only for the rows a step
+/// asks for; a set with other sizes keeps one resized float tensor.
 /// </summary>
 public sealed class ExampleSet : IDisposable
 {
     public IReadOnlyList<DatasetExample> Examples { get; }
-    /// <summary>[N, 3, S, S] float 0..1 on the CPU.</summary>
-    public Tensor Images { get; }
     /// <summary>Prompt token ids per example: the text after BOS and the image placeholder.</summary>
     public IReadOnlyList<int[]> PromptIds { get; }
 
     public int Count => Examples.Count;
 
-    private ExampleSet(IReadOnlyList<DatasetExample> examples, Tensor images, IReadOnlyList<int[]> promptIds)
+    private readonly int _side;
+    private readonly byte[]? _pixels;   // [N, 3, S, S] 8-bit, when every image is at the encoder's size
+    private readonly Tensor? _resized;  // [N, 3, S, S] float 0..1, when some image had to be resized
+
+    /// <summary>Bytes the images take in memory: N·3·S·S when kept 8-bit, four times that as floats.</summary>
+    public long ImageBytes => _pixels?.LongLength ?? _resized!.NumberOfElements * sizeof(float);
+
+    private ExampleSet(IReadOnlyList<DatasetExample> examples, int side, byte[]? pixels, Tensor? resized, IReadOnlyList<int[]> promptIds)
     {
         Examples = examples;
-        Images = images;
+        _side = side;
+        _pixels = pixels;
+        _resized = resized;
         PromptIds = promptIds;
     }
 
@@ -81,21 +89,25 @@ public sealed class ExampleSet : IDisposable
         if (!failed.IsEmpty)
             throw new InvalidDataException($"{failed.Count} image(s) cannot be decoded: " +
                 string.Join("; ", failed.OrderBy(f => f.Row).Take(5).Select(f => $"example '{examples[f.Row].Id}': {f.Error}")));
-        Tensor images;
-        using (var scope = NewDisposeScope())
-        {
-            images = ImageTensor.Batch(decoded.Select(d => (d.Rgb, d.Width, d.Height)).ToList(), vision).MoveToOuterDisposeScope();
-        }
+        var rgb = decoded.Select(d => (d.Rgb, d.Width, d.Height)).ToList();
+        var pixels = ImageTensor.ChwBytes(rgb, vision);
+        Tensor? resized = null;
+        if (pixels is null)
+            using (var scope = NewDisposeScope())
+                resized = ImageTensor.Batch(rgb, vision).MoveToOuterDisposeScope();
         var prompts = examples.Select(e => template.EncodePrompt(tokenizer, e.Problem)).ToArray();
-        return new ExampleSet(examples, images, prompts);
+        return new ExampleSet(examples, vision.ImageSize, pixels, resized, prompts);
     }
 
-    /// <summary>Images of the given rows: [n, 3, S, S].</summary>
+    /// <summary>Images of the given rows: [n, 3, S, S] float 0..1.</summary>
     public Tensor ImagesOf(IReadOnlyList<int> rows)
     {
+        if (_pixels is not null) return ImageTensor.FromChwBytes(_pixels, rows, _side);
+        foreach (int r in rows)
+            if ((uint)r >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(rows), r, $"row {r} is outside the {Count} examples");
         using var idx = tensor(rows.Select(r => (long)r).ToArray());
-        return Images.index_select(0, idx);
+        return _resized!.index_select(0, idx);
     }
 
-    public void Dispose() => Images.Dispose();
+    public void Dispose() => _resized?.Dispose();
 }

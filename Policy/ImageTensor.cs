@@ -21,6 +21,12 @@ public static class ImageTensor
         if (cfg.Channels != 3) throw new ArgumentException($"FromRgb makes 3 channels; the vision config has {cfg.Channels}");
         if (rgb.LongLength != 3L * width * height)
             throw new ArgumentException($"RGB buffer has {rgb.LongLength} bytes; a {width}×{height} image needs {3L * width * height}");
+        return Resize(rgb, width, height, cfg);
+    }
+
+    /// <summary>FromRgb without the checks (the caller made them): [3, S, S].</summary>
+    private static Tensor Resize(byte[] rgb, int width, int height, VisionConfig cfg)
+    {
         // HWC bytes → CHW floats on the host: one pass, no per-pixel tensor ops.
         var chw = new float[rgb.Length];
         ToChw(rgb, width * height, chw);
@@ -39,13 +45,8 @@ public static class ImageTensor
     /// <summary>Many RGB images → one batch [N, 3, S, S].</summary>
     public static Tensor Batch(IReadOnlyList<(byte[] Rgb, int Width, int Height)> images, VisionConfig cfg)
     {
-        ArgumentNullException.ThrowIfNull(images);
-        ArgumentNullException.ThrowIfNull(cfg);
-        if (images.Count == 0) throw new ArgumentException("no images given");
+        Check(images, cfg);
         int side = cfg.ImageSize, plane = side * side, per = 3 * plane;
-        foreach (var (rgb, w, h) in images)
-            if (rgb is null || w <= 0 || h <= 0 || rgb.LongLength != 3L * w * h)
-                throw new ArgumentException($"an image of {w}×{h} needs {3L * w * h} RGB bytes; got {rgb?.LongLength ?? 0}");
         // Images already at the encoder's size are converted on the host straight into one [N, 3, S, S] buffer, in
         // parallel (no torch: plain loops): a tensor per image plus a stack cost 0.5–0.8 s for 4,000 prompts at
         // every learner and worker start. Other sizes go through FromRgb's resize, on this thread.
@@ -62,11 +63,73 @@ public static class ImageTensor
         {
             var (rgb, w, h) = images[i];
             if (w == side && h == side) continue;
-            using var resized = FromRgb(rgb, w, h, cfg);                                  // [3, S, S]
+            using var resized = Resize(rgb, w, h, cfg);                                   // [3, S, S]
             using var row = batch[i];
             row.copy_(resized);
         }
         return batch;
+    }
+
+    /// <summary>
+    /// Many RGB images → their 8-bit pixels as one host buffer laid out [N, 3, S, S], when every image is already at
+    /// the encoder's size (null when one is not: resizing makes values a byte cannot hold). A quarter of the float
+    /// batch's memory: 16,000 ShapesWorld prompts take 197 MB instead of 786 MB in every learner and worker.
+    /// </summary>
+    public static byte[]? ChwBytes(IReadOnlyList<(byte[] Rgb, int Width, int Height)> images, VisionConfig cfg)
+    {
+        Check(images, cfg);
+        int side = cfg.ImageSize, plane = side * side, per = 3 * plane;
+        if (images.Any(x => x.Width != side || x.Height != side)) return null;
+        if ((long)images.Count * per > Array.MaxLength)
+            throw new ArgumentException($"{images.Count} images of {side}×{side} do not fit one host buffer; load fewer");
+        var all = new byte[images.Count * per];
+        Parallel.For(0, images.Count, i =>
+        {
+            var rgb = images[i].Rgb.AsSpan();
+            var chw = all.AsSpan(i * per, per);
+            for (int k = 0; k < plane; k++)
+            {
+                chw[k] = rgb[3 * k];
+                chw[plane + k] = rgb[3 * k + 1];
+                chw[2 * plane + k] = rgb[3 * k + 2];
+            }
+        });
+        return all;
+    }
+
+    /// <summary>
+    /// Rows of a <see cref="ChwBytes"/> buffer → [n, 3, S, S] float in 0..1, each value <c>b / 255f</c> as in
+    /// <see cref="FromRgb"/>, so a set kept as bytes feeds the model the same tensors, bit for bit.
+    /// </summary>
+    public static Tensor FromChwBytes(byte[] pixels, IReadOnlyList<int> rows, int side)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentNullException.ThrowIfNull(rows);
+        int per = 3 * side * side;
+        if (side <= 0 || pixels.Length % per != 0)
+            throw new ArgumentException($"a buffer of {pixels.Length} bytes is not a whole number of 3×{side}×{side} images");
+        int count = pixels.Length / per;
+        var floats = new float[rows.Count * per];
+        for (int r = 0; r < rows.Count; r++)
+        {
+            int row = rows[r];
+            if ((uint)row >= (uint)count) throw new ArgumentOutOfRangeException(nameof(rows), row, $"row {row} is outside the {count} images");
+            var src = pixels.AsSpan(row * per, per);
+            var dst = floats.AsSpan(r * per, per);
+            for (int k = 0; k < per; k++) dst[k] = src[k] / 255f;
+        }
+        return tensor(floats, [rows.Count, 3, side, side]);
+    }
+
+    private static void Check(IReadOnlyList<(byte[] Rgb, int Width, int Height)> images, VisionConfig cfg)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(cfg);
+        if (images.Count == 0) throw new ArgumentException("no images given");
+        if (cfg.Channels != 3) throw new ArgumentException($"RGB images make 3 channels; the vision config has {cfg.Channels}");
+        foreach (var (rgb, w, h) in images)
+            if (rgb is null || w <= 0 || h <= 0 || rgb.LongLength != 3L * w * h)
+                throw new ArgumentException($"an image of {w}×{h} needs {3L * w * h} RGB bytes; got {rgb?.LongLength ?? 0}");
     }
 
     /// <summary>HWC bytes → CHW floats in 0..1.</summary>

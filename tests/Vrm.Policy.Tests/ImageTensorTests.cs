@@ -50,6 +50,25 @@ public class ImageTensorTests
     }
 
     [Fact]
+    public void Bytes_are_kept_only_when_every_image_is_at_the_encoder_size()
+    {
+        var rng = new Random(6);
+        byte[] Bytes(int w, int h) { var b = new byte[w * h * 3]; rng.NextBytes(b); return b; }
+        (byte[], int, int)[] same = [(Bytes(4, 4), 4, 4), (Bytes(4, 4), 4, 4)];
+        var pixels = ImageTensor.ChwBytes(same, Cfg);
+        Assert.NotNull(pixels);
+        Assert.Equal(2 * 3 * 4 * 4, pixels!.Length);
+        using var floats = ImageTensor.Batch(same, Cfg);
+        using var back = ImageTensor.FromChwBytes(pixels, [1, 0], 4);                      // [2, 3, 4, 4]
+        using var idx = tensor(new long[] { 1, 0 });
+        using var want = floats.index_select(0, idx);
+        Assert.True(back.allclose(want, rtol: 0, atol: 0));
+        Assert.Null(ImageTensor.ChwBytes([(Bytes(4, 4), 4, 4), (Bytes(6, 8), 6, 8)], Cfg));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageTensor.FromChwBytes(pixels, [2], 4));
+        Assert.Throws<ArgumentException>(() => ImageTensor.FromChwBytes(new byte[47], [0], 4));
+    }
+
+    [Fact]
     public void A_short_buffer_is_a_clear_error()
     {
         var e = Assert.Throws<ArgumentException>(() => ImageTensor.FromRgb(new byte[10], 4, 4, Cfg));
