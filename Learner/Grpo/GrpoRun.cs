@@ -109,8 +109,7 @@ public sealed class GrpoRun : IDisposable
                 var m = Trainer.RunStep();
                 ranHere++;
                 if (_o.EvalEvery > 0 && Trainer.Step % _o.EvalEvery == 0 && Trainer.Step < _o.Steps)
-                    foreach (var row in Evaluate().Where(r => r.Task != Evaluator.AllTasks || _o.Tasks.Count > 1))
-                        m[$"eval_accuracy_{row.Split}"] = row.Accuracy;
+                    foreach (var (key, value) in EvalMetrics.Of(Evaluate())) m[key] = value;
                 onStep?.Invoke(m); // first: the caller may add to the step's metrics (e.g. weight sync time)
                 log.Write(m);
                 steps.Add(m);
@@ -132,8 +131,11 @@ public sealed class GrpoRun : IDisposable
             passAfter = EvaluatePassAtK();
             WritePassAtK("after", passAfter);
             var all = MetricsLog.ReadAll(Path.Combine(_o.RunDir, "metrics.jsonl"));
+            // A multi-task run's per-task evaluation curves follow the fixed ones.
+            var curves = ReportCurves.Concat(all.SelectMany(r => r.Keys)
+                .Where(k => k.StartsWith(EvalMetrics.Prefix, StringComparison.Ordinal) && !ReportCurves.Contains(k)).Distinct().Order(StringComparer.Ordinal)).ToList();
             File.WriteAllText(Path.Combine(_o.RunDir, "report.html"), RunReport.Html($"GRPO run {Path.GetFileName(Path.GetFullPath(_o.RunDir))}",
-                all, ReportCurves, before, after, new Dictionary<string, string>
+                all, curves, before, after, new Dictionary<string, string>
                 {
                     ["init checkpoint"] = _o.InitCheckpoint, ["steps"] = _o.Steps.ToString(CultureInfo.InvariantCulture),
                     ["B × G"] = $"{_o.Grpo.PromptsPerStep} × {_o.Grpo.GroupSize}", ["β"] = _o.Grpo.KlBeta.ToString(CultureInfo.InvariantCulture),

@@ -22,6 +22,31 @@ public sealed class RunMetricsBoardTests
         Assert.Equal(0.55, Observe(run)["vrm_eval_accuracy"]);
     }
 
+    [Fact]
+    public void Per_task_eval_accuracy_is_exported_with_a_task_label_beside_the_all_task_series()
+    {
+        var run = $"board-{Guid.NewGuid():N}";
+        RunMetricsBoard.Shared.Report(run, 5, 5, new Dictionary<string, double>
+        {
+            ["eval_accuracy_test"] = 0.5, ["eval_accuracy_test_count"] = 0.4, ["eval_accuracy_test_classify"] = 0.6,
+        }, repeatedStep: false);
+
+        var series = new Dictionary<string, double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == RunMetricsBoard.MeterName && instrument.Name == "vrm_eval_accuracy") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            var t = tags.ToArray().ToDictionary(x => x.Key, x => x.Value as string);
+            if (t.GetValueOrDefault("run") == run) series[$"{t.GetValueOrDefault("split")}/{t.GetValueOrDefault("task") ?? "-"}"] = value;
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        Assert.Equal(new Dictionary<string, double> { ["test/-"] = 0.5, ["test/count"] = 0.4, ["test/classify"] = 0.6 }, series);
+    }
+
     /// <summary>The board's gauges for one run, read through a real MeterListener as an exporter would.</summary>
     private static Dictionary<string, double> Observe(string run)
     {

@@ -9,7 +9,8 @@ namespace Vrm.Orchestrator.Telemetry;
 /// labelled by run (the learner reports to the run grain; the orchestrator's /metrics is then the one
 /// scrape target the dashboard needs). Key → name mapping (DESIGN §6):
 /// <c>step_duration_seconds_{phase}</c> → <c>vrm_step_duration_seconds{phase}</c>,
-/// <c>eval_accuracy_{split}</c> → <c>vrm_eval_accuracy{split}</c>,
+/// <c>eval_accuracy_{split}</c> → <c>vrm_eval_accuracy{split}</c>, <c>eval_accuracy_{split}_{task}</c> (multi-task runs) →
+/// <c>vrm_eval_accuracy{split, task}</c> (split names have no underscore),
 /// <c>generated_tokens</c> (per step) → the counter <c>vrm_generated_tokens_total</c>,
 /// anything else (<c>[a-z0-9_]+</c>) → gauge <c>vrm_{key}</c>.
 /// </summary>
@@ -65,16 +66,22 @@ public sealed class RunMetricsBoard
         lock (line.Gate) line.Status = status;
     }
 
-    /// <summary>(instrument name, extra label name, label value) for a reported key; null = not exported.</summary>
-    public static (string Name, string? Label, string? Value)? Map(string key)
+    /// <summary>(instrument name, labels besides the run) for a reported key; null = not exported.</summary>
+    public static (string Name, KeyValuePair<string, object?>[] Labels)? Map(string key)
     {
         if (key.Length == 0 || !key.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_')) return null;
         if (key is "generated_tokens" or "policy_version") return null; // exported by the fixed instruments
         if (key.StartsWith("step_duration_seconds_", StringComparison.Ordinal))
-            return ("vrm_step_duration_seconds", "phase", key["step_duration_seconds_".Length..]);
+            return ("vrm_step_duration_seconds", [new("phase", key["step_duration_seconds_".Length..])]);
         if (key.StartsWith("eval_accuracy_", StringComparison.Ordinal))
-            return ("vrm_eval_accuracy", "split", key["eval_accuracy_".Length..]);
-        return ($"vrm_{key}", null, null);
+        {
+            var rest = key["eval_accuracy_".Length..];
+            int cut = rest.IndexOf('_');
+            return cut < 0
+                ? ("vrm_eval_accuracy", [new("split", rest)])
+                : ("vrm_eval_accuracy", [new("split", rest[..cut]), new("task", rest[(cut + 1)..])]);
+        }
+        return ($"vrm_{key}", []);
     }
 
     private void EnsureInstrument(string key)
@@ -93,9 +100,7 @@ public sealed class RunMetricsBoard
                 foreach (var (key, value) in line.Latest)
                 {
                     if (Map(key) is not { } m || m.Name != name) continue;
-                    result.Add(m.Label is null
-                        ? new Measurement<double>(value, new KeyValuePair<string, object?>("run", runId))
-                        : new Measurement<double>(value, new("run", runId), new(m.Label, m.Value)));
+                    result.Add(new Measurement<double>(value, [new("run", runId), .. m.Labels]));
                 }
             }
         }
