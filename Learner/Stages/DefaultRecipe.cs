@@ -139,7 +139,8 @@ public sealed record DefaultRecipe
     /// answers directly, 48.3 / 46.7 / 43.0 % on SFT seeds 1 / 2 / 3 (the listing start: 33.3 / 46.0 / 40.7 %), and GRPO
     /// took seed 1 to 47.3 % (−1.0; its pass@2 of 58 % is mostly guessing among seven answers); with 150 such examples,
     /// 46.3 → 50.7 %; an SFT set skewed to answers 0–2 starts at 40.0 % (pass@2 48.4 %); SFT without count examples
-    /// 19.3 → 23.3 %; a 4× wider LM (256, 3.4 M parameters; SFT 6:14 against 1:43) 43.3 → 41.7 % after 75 steps.
+    /// 19.3 → 23.3 %; a 4× wider LM (256 wide, 8 heads, MLP 768; SFT 6:14 against 1:43) 43.3 → 41.7 % after 75 steps;
+    /// count traces that list only the asked category's objects 43.0 → 46.3 % (+3.3, ood +8.0).
     /// </summary>
     public GrpoOptions LearnBenchGrpo => Grpo with { Schedule = LrScheduleKind.Cosine };
     public int LearnBenchSteps { get; init; } = 150;
