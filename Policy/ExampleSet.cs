@@ -78,7 +78,7 @@ public sealed class ExampleSet : IDisposable
 
     public static ExampleSet FromExamples(IReadOnlyList<DatasetExample> examples, VisionConfig vision, VrmTokenizer tokenizer, PromptTemplate template)
     {
-        // Decode in parallel (SkiaSharp, no torch); ImageTensor.Batch makes the one tensor on this thread.
+        // Decode in parallel (SkiaSharp, no torch); ImageTensor.Keep makes the kept form (bytes or one tensor) on this thread.
         var decoded = new RgbImage[examples.Count];
         var failed = new ConcurrentBag<(int Row, string Error)>();
         Parallel.For(0, examples.Count, i =>
@@ -89,12 +89,13 @@ public sealed class ExampleSet : IDisposable
         if (!failed.IsEmpty)
             throw new InvalidDataException($"{failed.Count} image(s) cannot be decoded: " +
                 string.Join("; ", failed.OrderBy(f => f.Row).Take(5).Select(f => $"example '{examples[f.Row].Id}': {f.Error}")));
-        var rgb = decoded.Select(d => (d.Rgb, d.Width, d.Height)).ToList();
-        var pixels = ImageTensor.ChwBytes(rgb, vision);
-        Tensor? resized = null;
-        if (pixels is null)
-            using (var scope = NewDisposeScope())
-                resized = ImageTensor.Batch(rgb, vision).MoveToOuterDisposeScope();
+        byte[]? pixels;
+        Tensor? resized;
+        using (var scope = NewDisposeScope())
+        {
+            (pixels, resized) = ImageTensor.Keep(decoded.Select(d => (d.Rgb, d.Width, d.Height)).ToList(), vision);
+            resized?.MoveToOuterDisposeScope();
+        }
         var prompts = examples.Select(e => template.EncodePrompt(tokenizer, e.Problem)).ToArray();
         return new ExampleSet(examples, vision.ImageSize, pixels, resized, prompts);
     }
