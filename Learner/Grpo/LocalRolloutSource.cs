@@ -29,7 +29,8 @@ public sealed class LocalRolloutSource(VrmModel policy, ExampleSet data, VrmToke
 
     public void PolicyUpdated(long version, VrmModel updated) { }
 
-    /// <summary>Decodes and scores a sampled batch into groups (shared with the rollout worker's code path).</summary>
+    /// <summary>Decodes and scores a sampled batch into groups with the in-process reward. The rollout worker does the same
+    /// through the reward service (RolloutWorkerLoop.SampleAndScore); the reward weights tests use this path.</summary>
     public static IReadOnlyList<RolloutGroup> ScoreGroups(RolloutRequest request, SampleBatch batch, ExampleSet data,
         VrmTokenizer tokenizer, CompositeReward reward, long version)
     {

@@ -47,6 +47,23 @@ public sealed class RunMetricsBoardTests
         Assert.Equal(new Dictionary<string, double> { ["test/-"] = 0.5, ["test/count"] = 0.4, ["test/classify"] = 0.6 }, series);
     }
 
+    [Theory]
+    [InlineData("eval_accuracy_test_Chart-QA", "vrm_eval_accuracy", "split=test,task=Chart-QA")] // a dataset's own task name is a label value
+    [InlineData("eval_accuracy_ood", "vrm_eval_accuracy", "split=ood")]
+    [InlineData("step_duration_seconds_sample", "vrm_step_duration_seconds", "phase=sample")]
+    [InlineData("reward_mean", "vrm_reward_mean", "")]
+    [InlineData("eval_accuracy_Test", null, null)]        // the split would not be a valid name part
+    [InlineData("eval_accuracy_test_", null, null)]       // no task after the separator
+    [InlineData("reward-mean", null, null)]
+    [InlineData("generated_tokens", null, null)]          // exported by the fixed counter
+    public void Keys_map_to_instruments_and_labels(string key, string? name, string? labels)
+    {
+        var m = RunMetricsBoard.Map(key);
+        Assert.Equal(name, m?.Name);
+        Assert.Equal(labels, m is { } x ? string.Join(",", x.Labels.Select(l => $"{l.Key}={l.Value}")) : null);
+        Assert.Equal(m, RunMetricsBoard.Map(key)); // mapped once: the same labels array comes back
+    }
+
     /// <summary>The board's gauges for one run, read through a real MeterListener as an exporter would.</summary>
     private static Dictionary<string, double> Observe(string run)
     {

@@ -10,7 +10,7 @@ namespace Vrm.Orchestrator.Telemetry;
 /// scrape target the dashboard needs). Key → name mapping (DESIGN §6):
 /// <c>step_duration_seconds_{phase}</c> → <c>vrm_step_duration_seconds{phase}</c>,
 /// <c>eval_accuracy_{split}</c> → <c>vrm_eval_accuracy{split}</c>, <c>eval_accuracy_{split}_{task}</c> (multi-task runs) →
-/// <c>vrm_eval_accuracy{split, task}</c> (split names have no underscore),
+/// <c>vrm_eval_accuracy{split, task}</c> (split names have no underscore; the task label may be any name),
 /// <c>generated_tokens</c> (per step) → the counter <c>vrm_generated_tokens_total</c>,
 /// anything else (<c>[a-z0-9_]+</c>) → gauge <c>vrm_{key}</c>.
 /// </summary>
@@ -66,23 +66,37 @@ public sealed class RunMetricsBoard
         lock (line.Gate) line.Status = status;
     }
 
-    /// <summary>(instrument name, labels besides the run) for a reported key; null = not exported.</summary>
-    public static (string Name, KeyValuePair<string, object?>[] Labels)? Map(string key)
+    /// <summary>
+    /// (instrument name, labels besides the run) for a reported key; null = not exported. Mapped once per key: a scrape
+    /// maps every key of every run, and the set of keys is small and fixed by the learner's code and the run's tasks.
+    /// </summary>
+    public static (string Name, KeyValuePair<string, object?>[] Labels)? Map(string key) =>
+        Mapped.Count < MaxMappedKeys ? Mapped.GetOrAdd(key, MapKey) : Mapped.TryGetValue(key, out var m) ? m : MapKey(key);
+
+    /// <summary>Bounds the cache should a learner report ever-new keys; past it keys are mapped on each call.</summary>
+    private const int MaxMappedKeys = 4096;
+    private static readonly ConcurrentDictionary<string, (string Name, KeyValuePair<string, object?>[] Labels)?> Mapped = new(StringComparer.Ordinal);
+
+    private static (string Name, KeyValuePair<string, object?>[] Labels)? MapKey(string key)
     {
-        if (key.Length == 0 || !key.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_')) return null;
+        if (key.StartsWith("eval_accuracy_", StringComparison.Ordinal))
+        {
+            // The task is a label value, so any name a dataset gives it (e.g. "chart-qa") is exported as it is; only the
+            // split, which sits in the key before the task, must look like a metric-name part.
+            var rest = key["eval_accuracy_".Length..];
+            int cut = rest.IndexOf('_');
+            if (cut < 0) return IsNamePart(rest) ? ("vrm_eval_accuracy", [new("split", rest)]) : null;
+            var (split, task) = (rest[..cut], rest[(cut + 1)..]);
+            return IsNamePart(split) && task.Length > 0 ? ("vrm_eval_accuracy", [new("split", split), new("task", task)]) : null;
+        }
+        if (!IsNamePart(key)) return null;
         if (key is "generated_tokens" or "policy_version") return null; // exported by the fixed instruments
         if (key.StartsWith("step_duration_seconds_", StringComparison.Ordinal))
             return ("vrm_step_duration_seconds", [new("phase", key["step_duration_seconds_".Length..])]);
-        if (key.StartsWith("eval_accuracy_", StringComparison.Ordinal))
-        {
-            var rest = key["eval_accuracy_".Length..];
-            int cut = rest.IndexOf('_');
-            return cut < 0
-                ? ("vrm_eval_accuracy", [new("split", rest)])
-                : ("vrm_eval_accuracy", [new("split", rest[..cut]), new("task", rest[(cut + 1)..])]);
-        }
         return ($"vrm_{key}", []);
     }
+
+    private static bool IsNamePart(string s) => s.Length > 0 && s.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_');
 
     private void EnsureInstrument(string key)
     {
