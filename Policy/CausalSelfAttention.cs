@@ -82,6 +82,49 @@ public sealed class CausalSelfAttention : nn.Module
     }
 
     /// <summary>
+    /// Teacher-forced attention for N prompts × G completions that share each prompt's prefix
+    /// (<see cref="GroupedLayout"/>): the prefix rows attend among themselves as in <see cref="Forward"/>; each
+    /// completion row attends to its prompt's prefix keys (computed once, repeated to the G rows, so their gradient
+    /// sums over the group) and to its own earlier completion keys.
+    /// </summary>
+    /// <param name="xp">[N, T0, D] normalised prefix input at positions 0..T0−1.</param>
+    /// <param name="xc">[N·G, Lc, D] normalised completion input at positions T0..T0+Lc−1, or null (Lc = 0).</param>
+    /// <param name="prefixMask">[N, 1, T0, T0] bool, or null when no prompt is left-padded (plain causal).</param>
+    /// <param name="completionMask">[N·G, 1, Lc, T0 + Lc] bool (<see cref="GroupedLayout.CompletionAttentionMask"/>).</param>
+    /// <returns>([N, T0, D], [N·G, Lc, D] or null)</returns>
+    public (Tensor Prefix, Tensor? Completion) ForwardGrouped(Tensor xp, Tensor? xc, Rotary rotary, Tensor? prefixMask, Tensor? completionMask, int group)
+    {
+        long n = xp.shape[0], t0 = xp.shape[1];
+        using var projP = qkv.forward(xp);                                       // [N, T0, 3D]
+        using var splitP = projP.view(n, t0, 3, _heads, _headDim);               // [N, T0, 3, H, hd]
+        using var rotP = rotary.Apply(splitP, 0);
+        using var qp = rotP.select(2, 0).transpose(1, 2);                        // [N, H, T0, hd]
+        using var kp = rotP.select(2, 1).transpose(1, 2);
+        using var vp = rotP.select(2, 2).transpose(1, 2);
+        using var attP = prefixMask is null
+            ? F.scaled_dot_product_attention(qp, kp, vp, is_casual: true)
+            : F.scaled_dot_product_attention(qp, kp, vp, prefixMask, is_casual: false); // [N, H, T0, hd]
+        using var mergedP = attP.transpose(1, 2).reshape(n, t0, _heads * _headDim); // [N, T0, D]
+        var outP = @out.forward(mergedP);
+        if (xc is null) return (outP, null);
+
+        long rows = xc.shape[0], lc = xc.shape[1];
+        using var projC = qkv.forward(xc);                                       // [NG, Lc, 3D]
+        using var splitC = projC.view(rows, lc, 3, _heads, _headDim);            // [NG, Lc, 3, H, hd]
+        using var rotC = rotary.Apply(splitC, t0);
+        using var qc = rotC.select(2, 0).transpose(1, 2);                        // [NG, H, Lc, hd]
+        using var kc = rotC.select(2, 1).transpose(1, 2);
+        using var vc = rotC.select(2, 2).transpose(1, 2);
+        using var kpg = kp.repeat_interleave(group, 0);                          // [NG, H, T0, hd]
+        using var vpg = vp.repeat_interleave(group, 0);
+        using var keys = cat([kpg, kc], 2);                                      // [NG, H, T0+Lc, hd]
+        using var values = cat([vpg, vc], 2);
+        using var attC = F.scaled_dot_product_attention(qc, keys, values, completionMask, is_casual: false); // [NG, H, Lc, hd]
+        using var mergedC = attC.transpose(1, 2).reshape(rows, lc, _heads * _headDim); // [NG, Lc, D]
+        return (outP, @out.forward(mergedC));
+    }
+
+    /// <summary>
     /// One query per row against the cache, with the prefix shared by each prompt's G rows (cascade attention):
     /// prefix scores are one G-row product per (prompt, head) against keys stored once; the few generated keys are
     /// N·G·H one-row products; one softmax over both parts, then the two weighted sums are added.

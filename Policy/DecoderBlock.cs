@@ -28,14 +28,28 @@ public sealed class DecoderBlock : nn.Module
     internal RmsNorm MlpNorm => mlp_norm;
     internal SwiGluMlp Mlp => mlp;
 
+    /// <summary>The block over a prefix part [N, T0, D] and a completion part [N·G, Lc, D] (or null): <see cref="CausalSelfAttention.ForwardGrouped"/>.</summary>
+    public (Tensor Prefix, Tensor? Completion) ForwardGrouped(Tensor xp, Tensor? xc, Rotary rotary, Tensor? prefixMask, Tensor? completionMask, int group)
+    {
+        using var h1p = attn_norm.forward(xp);
+        using var h1c = xc is null ? null : attn_norm.forward(xc);
+        var (ap, ac) = attn.ForwardGrouped(h1p, h1c, rotary, prefixMask, completionMask, group);
+        using (ap) using (ac) return (AddMlp(xp, ap), xc is null ? null : AddMlp(xc, ac!));
+    }
+
+    /// <summary>x + a, then + mlp(norm(x + a)).</summary>
+    private Tensor AddMlp(Tensor x, Tensor a)
+    {
+        using var y = x.add(a, Scalars.One);
+        using var h2 = mlp_norm.forward(y);
+        using var m = mlp.forward(h2);
+        return y.add(m, Scalars.One); // not in place: mlp_norm saved y for backward
+    }
+
     public Tensor Forward(Tensor x, Rotary rotary, Tensor? mask, KvCache? cache, int layer, long start) // [B, T, D]
     {
         using var h1 = attn_norm.forward(x);
         using var a = attn.Forward(h1, rotary, mask, cache, layer, start);
-        var y = x.add(a, Scalars.One);
-        using var h2 = mlp_norm.forward(y);
-        using var m = mlp.forward(h2);
-        using var yy = y;
-        return y.add(m, Scalars.One); // not in place: mlp_norm saved y for backward
+        return AddMlp(x, a);
     }
 }

@@ -67,6 +67,26 @@ public sealed class LanguageModel : nn.Module
         using (h) return norm.forward(h);
     }
 
+    /// <summary>
+    /// The blocks and final norm over a shared-prefix batch (<see cref="GroupedLayout"/>): prefix embeddings
+    /// <paramref name="xp"/> [N, T0, D] at positions 0..T0−1 and completion embeddings <paramref name="xc"/> [N·G, Lc, D]
+    /// (or null) at T0..T0+Lc−1; returns the hidden states of both parts.
+    /// </summary>
+    public (Tensor Prefix, Tensor? Completion) ForwardGrouped(Tensor xp, Tensor? xc, Tensor? prefixMask, Tensor? completionMask, int group)
+    {
+        if (xp.shape[1] + (xc?.shape[1] ?? 0) > Config.MaxSeqLen)
+            throw new ArgumentException($"sequence of {xp.shape[1] + (xc?.shape[1] ?? 0)} positions exceeds lm MaxSeqLen {Config.MaxSeqLen}");
+        var hp = xp.alias();
+        var hc = xc?.alias();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var (np, nc) = layers[i].ForwardGrouped(hp, hc, rotary, prefixMask, completionMask, group);
+            hp.Dispose(); hc?.Dispose();
+            (hp, hc) = (np, nc);
+        }
+        using (hp) using (hc) return (norm.forward(hp), hc is null ? null : norm.forward(hc));
+    }
+
     /// <summary>Tied LM head: hidden [.., D] → logits [.., V] = hidden · Eᵀ.</summary>
     public Tensor Logits(Tensor hidden) => F.linear(hidden, embed.weight!);
 

@@ -98,6 +98,33 @@ public sealed class VrmModel : nn.Module
         return language_model.Logits(h);                               // [B, Tc, V]
     }
 
+    /// <summary>
+    /// Teacher-forced forward for N prompts × G completions, running each prompt's image and prefix once
+    /// (<see cref="GroupedLayout"/>). Returns logits [N·G, Tc, V] equal (to float rounding) to <see cref="Forward"/>
+    /// over the N·G rows with each prompt repeated G times; gradients flow to the prefix through all G rows.
+    /// </summary>
+    /// <param name="images">[N, 3, H, W] float 0..1, one per prompt.</param>
+    public Tensor ForwardGrouped(Tensor images, GroupedLayout layout)
+    {
+        var prefix = layout.Prefix;
+        using var vis = EncodeImages(images);                          // [N, P, D]
+        using var xp = Embed(prefix, vis);                             // [N, T0, D]
+        using var xc = layout.Inputs is null ? null : language_model.Embed(layout.Inputs); // [NG, Lc, D]
+        var (hp, hc) = language_model.ForwardGrouped(xp, xc, prefix.AttentionMask, layout.CompletionAttentionMask, layout.Group);
+        using (hp) using (hc)
+        {
+            // Completion token 0 is predicted at the prefix's last position, the same for the G rows of a prompt.
+            using var last = hp.narrow(1, prefix.PromptEnd - 1, 1);   // [N, 1, D]
+            using var lastRows = last.repeat_interleave(layout.Group, 0); // [NG, 1, D]
+            using var h = hc is null ? lastRows.alias() : cat([lastRows, hc], 1); // [NG, Tc, D]
+            return language_model.Logits(h);                           // [NG, Tc, V]
+        }
+    }
+
+    /// <summary>Builds the shared-prefix layout of N prompts × <paramref name="group"/> completions for this model.</summary>
+    public GroupedLayout GroupedLayout(IReadOnlyList<int[]> promptIds, IReadOnlyList<int[]> completionIds, int group, int bosId, int padId) =>
+        new(promptIds, completionIds, group, VisualTokens, bosId, padId, Config.LanguageModel.VocabSize, Device);
+
     /// <summary>Builds the layout for this model's visual token count and vocabulary, on its device.</summary>
     public SequenceLayout Layout(IReadOnlyList<int[]> promptIds, IReadOnlyList<int[]>? completionIds, int bosId, int padId) =>
         new(promptIds, completionIds, VisualTokens, bosId, padId, Config.LanguageModel.VocabSize, Device);

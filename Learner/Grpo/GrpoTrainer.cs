@@ -214,7 +214,8 @@ public sealed class GrpoTrainer : IDisposable
     private (GrpoLossStats Stats, double GradNorm, double Entropy, double RefSeconds) Update(IReadOnlyList<RolloutGroup> groups, double[] advantages)
     {
         var o = Options;
-        var rowsOfPrompts = groups.SelectMany(g => Enumerable.Repeat(g.PromptRow, o.GroupSize)).ToList();
+        // One image and prompt per group: the scorer runs each prefix once for its G completions (Scorer.ScoreGrouped).
+        var promptRows = groups.Select(g => g.PromptRow).ToList();
         var completions = groups.SelectMany(g => g.Completions.Select(c => c.Tokens.Length == 0 ? new[] { _tokenizer.Eos } : c.Tokens)).ToList();
         var behaviour = groups.SelectMany(g => g.Completions.Select(c => c.BehaviourLogProbs.Length == 0 ? new[] { 0f } : c.BehaviourLogProbs)).ToList();
         int n = completions.Count, tc = completions.Max(c => c.Length);
@@ -224,15 +225,15 @@ public sealed class GrpoTrainer : IDisposable
 
         using var compute = ModelComputeClock.Measure("update");
         using var outer = NewDisposeScope();
-        var images = _data.ImagesOf(rowsOfPrompts);                                    // [N, 3, S, S]
-        var prompts = rowsOfPrompts.Select(r => _data.PromptIds[r]).ToList();
+        var images = _data.ImagesOf(promptRows);                                       // [groups, 3, S, S]
+        var prompts = promptRows.Select(r => _data.PromptIds[r]).ToList();
         var old = tensor(Pad(behaviour, tc), [n, tc]);                                   // [N, Tc]
         var adv = tensor(advantages.Select(a => (float)a).ToArray());                    // [N]
         Tensor? refLogp = null;
         if (_reference is not null)
         {
             var clock = Stopwatch.StartNew();
-            using var s = Scorer.Score(_reference, images, prompts, completions, withGrad: false, (float)o.Temperature, _tokenizer.Bos, _tokenizer.Pad);
+            using var s = Scorer.ScoreGrouped(_reference, images, prompts, completions, o.GroupSize, withGrad: false, (float)o.Temperature, _tokenizer.Bos, _tokenizer.Pad);
             refLogp = s.LogProbs.clone();                                               // [N, Tc]
             refSeconds = clock.Elapsed.TotalSeconds;
         }
@@ -240,7 +241,7 @@ public sealed class GrpoTrainer : IDisposable
         for (int it = 0; it < o.PolicyIterations; it++)
         {
             using var scope = NewDisposeScope();
-            using var scores = Scorer.Score(_policy, images, prompts, completions, withGrad: true, (float)o.Temperature, _tokenizer.Bos, _tokenizer.Pad);
+            using var scores = Scorer.ScoreGrouped(_policy, images, prompts, completions, o.GroupSize, withGrad: true, (float)o.Temperature, _tokenizer.Bos, _tokenizer.Pad);
             var r = GrpoLoss.Compute(scores.LogProbs, old, refLogp, adv, scores.Mask, o.ClipLow, o.ClipHigh, o.KlBeta, o.Aggregation, o.MaxNewTokens);
             Optimizer.ZeroGrad();
             r.Loss.backward();
