@@ -62,6 +62,20 @@ public sealed class ModelFlops(VrmConfig cfg)
     public double Score(long rows, long length, long completion) =>
         Vision(rows) + Projector(rows) + LmBlocks(rows, length, length) + Head(rows, completion);
 
+    /// <summary>
+    /// <see cref="Scorer.ScoreGrouped"/>: N prompts' images and prefixes (T0 positions) once, then N·G completion rows of
+    /// Lc = Tc − 1 input positions attending over T0 + Lc keys, the head on Tc positions per row.
+    /// </summary>
+    public double ScoreGrouped(long prompts, long group, long promptEnd, long completion) =>
+        Vision(prompts) + Projector(prompts) + GroupedLm(prompts, group, promptEnd, completion);
+
+    /// <summary><see cref="ScoreGrouped"/> forward + backward, counted as <see cref="TrainStep"/> counts the flat pass.</summary>
+    public double TrainStepGrouped(long prompts, long group, long promptEnd, long completion, bool visionFrozen) =>
+        Vision(prompts) * (visionFrozen ? 1 : 3) + Projector(prompts) * (visionFrozen ? 2 : 3) + 3 * GroupedLm(prompts, group, promptEnd, completion);
+
+    private double GroupedLm(long prompts, long group, long promptEnd, long completion) =>
+        LmBlocks(prompts, promptEnd, promptEnd) + LmBlocks(prompts * group, completion - 1, promptEnd + completion - 1) + Head(prompts * group, completion);
+
     /// <summary>Forward + backward of the scorer's pass: backward costs 2× forward where gradients flow
     /// to weights and inputs (LM, head); the projector needs weight gradients only (1×) when the encoder
     /// is frozen; a frozen encoder runs forward only.</summary>

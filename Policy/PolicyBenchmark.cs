@@ -33,6 +33,17 @@ public sealed record PolicyBenchmarkResult
     public required double ScoreFlops { get; init; }
     public required double ScoreFlopRate { get; init; }
     public required double ScoreRatio { get; init; }
+    /// <summary>The training step with <see cref="Scorer.ScoreGrouped"/> (each prompt's prefix once for its G rows), timed
+    /// right after each flat step of <see cref="TrainPairs"/>; FLOPs are the grouped pass's own (less work, not a faster rate).</summary>
+    public required double TrainGroupedSeconds { get; init; }
+    public required double TrainGroupedFlops { get; init; }
+    public required double TrainGroupedRatio { get; init; }
+    /// <summary>Median over repeats of (flat step seconds ÷ grouped step seconds), each pair timed back to back.</summary>
+    public required double TrainGroupedSpeedup { get; init; }
+    public required double ScoreGroupedSeconds { get; init; }
+    public required double ScoreGroupedFlops { get; init; }
+    public required double ScoreGroupedRatio { get; init; }
+    public required double ScoreGroupedSpeedup { get; init; }
     /// <summary>Each timed sampling run next to the 1024³ ceiling measured right before it (ceiling, sample, ceiling, sample, …).</summary>
     public required IReadOnlyList<RatioPair> SamplePairs { get; init; }
     /// <summary>Each timed training step next to the 1024³ ceiling measured right before it.</summary>
@@ -50,7 +61,7 @@ public sealed record RatioPair(double CeilingFlopRate, double Seconds, double Mo
 /// <summary>
 /// Measures the policy at its default config: sampling (N prompts × G samples × new tokens), a GRPO-like
 /// training step (scorer with gradients over BOS+visual+prompt+completion, backward, AdamW; vision frozen),
-/// the no-grad scorer, and — in the same run — this machine's fp32 matmul rate, so model FLOP/s can be
+/// the no-grad scorer, both also with each prompt's prefix run once for its G rows (the way GRPO scores), and — in the same run — this machine's fp32 matmul rate, so model FLOP/s can be
 /// read as a fraction of what the hardware does.
 /// </summary>
 public static class PolicyBenchmark
@@ -122,18 +133,22 @@ public static class PolicyBenchmark
         var completions = batch.Rows.Select(r => r.Tokens).ToArray();
         var advantages = Enumerable.Range(0, rows).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         using var opt = optim.AdamW(model.parameters().Where(p => p.requires_grad), lr: 1e-4);
-        void TrainStep()
+        void TrainStep() => TrainStepWith(grouped: false);
+        void TrainStepWith(bool grouped)
         {
             using var scope = NewDisposeScope();
-            using var s = Scorer.Score(model, rowImages, rowPrompts, completions, withGrad: true);
+            using var s = grouped
+                ? Scorer.ScoreGrouped(model, images, promptIds, completions, group, withGrad: true)
+                : Scorer.Score(model, rowImages, rowPrompts, completions, withGrad: true);
             var adv = tensor(advantages).unsqueeze(1);                          // [N, 1]
             var loss = s.LogProbs.mul(adv).sum().neg().div(s.Mask.sum());
             opt.zero_grad();
             loss.backward();
             opt.step();
         }
-        TrainStep(); TrainStep();
+        TrainStep(); TrainStep(); TrainStepWith(grouped: true);
         var trainTimes = new List<double>();
+        var trainGroupedTimes = new List<double>();
         var trainCeilings = new List<double>();
         for (int i = 0; i < repeats; i++)
         {
@@ -141,6 +156,9 @@ public static class PolicyBenchmark
             var sw = Stopwatch.StartNew();
             TrainStep();
             trainTimes.Add(sw.Elapsed.TotalSeconds);
+            sw.Restart();
+            TrainStepWith(grouped: true);
+            trainGroupedTimes.Add(sw.Elapsed.TotalSeconds);
         }
         double trainS = SampleStatistics.Median(trainTimes);
         int tc = completions.Max(c => c.Length);
@@ -150,21 +168,31 @@ public static class PolicyBenchmark
 
         // --- scorer without grad ---
         log("scorer ...");
-        void ScoreOnce()
+        void ScoreOnce(bool grouped)
         {
             using var scope = NewDisposeScope();
-            using var s = Scorer.Score(model, rowImages, rowPrompts, completions, withGrad: false);
+            using var s = grouped
+                ? Scorer.ScoreGrouped(model, images, promptIds, completions, group, withGrad: false)
+                : Scorer.Score(model, rowImages, rowPrompts, completions, withGrad: false);
         }
-        ScoreOnce();
+        ScoreOnce(false); ScoreOnce(true);
         var scoreTimes = new List<double>();
+        var scoreGroupedTimes = new List<double>();
         for (int i = 0; i < repeats; i++)
         {
             var sw = Stopwatch.StartNew();
-            ScoreOnce();
+            ScoreOnce(false);
             scoreTimes.Add(sw.Elapsed.TotalSeconds);
+            sw.Restart();
+            ScoreOnce(true);
+            scoreGroupedTimes.Add(sw.Elapsed.TotalSeconds);
         }
         double scoreS = SampleStatistics.Median(scoreTimes);
         double scoreFlops = flops.Score(rows, length, tc);
+        double trainGroupedS = SampleStatistics.Median(trainGroupedTimes), scoreGroupedS = SampleStatistics.Median(scoreGroupedTimes);
+        double trainGroupedFlops = flops.TrainStepGrouped(prompts, group, t0, tc, visionFrozen: true);
+        double scoreGroupedFlops = flops.ScoreGrouped(prompts, group, t0, tc);
+        static double Speedup(List<double> flat, List<double> grouped) => SampleStatistics.Median(flat.Zip(grouped, (f, g) => f / g).ToList());
 
         return new PolicyBenchmarkResult
         {
@@ -177,6 +205,10 @@ public static class PolicyBenchmark
             SampleFlops = sampleFlops, SampleFlopRate = sampleFlops / sampleS, SampleRatio = sampleFlops / sampleS / mm1024,
             TrainStepSeconds = trainS, TrainFlops = trainFlops, TrainFlopRate = trainFlops / trainS, TrainRatio = trainFlops / trainS / mm1024,
             ScoreSeconds = scoreS, ScoreFlops = scoreFlops, ScoreFlopRate = scoreFlops / scoreS, ScoreRatio = scoreFlops / scoreS / mm1024,
+            TrainGroupedSeconds = trainGroupedS, TrainGroupedFlops = trainGroupedFlops, TrainGroupedRatio = trainGroupedFlops / trainGroupedS / mm1024,
+            TrainGroupedSpeedup = Speedup(trainTimes, trainGroupedTimes),
+            ScoreGroupedSeconds = scoreGroupedS, ScoreGroupedFlops = scoreGroupedFlops, ScoreGroupedRatio = scoreGroupedFlops / scoreGroupedS / mm1024,
+            ScoreGroupedSpeedup = Speedup(scoreTimes, scoreGroupedTimes),
             SamplePairs = samplePairs, TrainPairs = trainPairs,
             SampleRatioPairedMedian = SampleStatistics.Median(samplePairs.Select(p => p.Ratio).ToList()),
             TrainRatioPairedMedian = SampleStatistics.Median(trainPairs.Select(p => p.Ratio).ToList()),

@@ -60,6 +60,10 @@ public static class BenchPolicyCommand
         Row("sampling", r.SampleSeconds, r.SampleFlops, r.SampleRatio, SampleBar);
         Row("training step", r.TrainStepSeconds, r.TrainFlops, r.TrainRatio, TrainBar);
         Row("scorer", r.ScoreSeconds, r.ScoreFlops, r.ScoreRatio, null);
+        Row("train, grouped", r.TrainGroupedSeconds, r.TrainGroupedFlops, r.TrainGroupedRatio, null);
+        Row("score, grouped", r.ScoreGroupedSeconds, r.ScoreGroupedFlops, r.ScoreGroupedRatio, null);
+        Console.WriteLine($"grouped (each prompt's prefix once for its {r.GroupSize} rows, as GRPO scores), same run: training step {r.TrainGroupedSpeedup:F2}× " +
+                          $"and scorer {r.ScoreGroupedSpeedup:F2}× faster than flat (median of back-to-back pairs)");
         Console.WriteLine();
         Console.WriteLine($"sampling: {r.SampleTokensPerSecond:N0} tokens/s ({r.GeneratedTokens} tokens); prefill {r.PrefillSeconds * 1e3:F1} ms, decode {r.DecodeStepSeconds * 1e3:F2} ms/step");
         Console.WriteLine();
