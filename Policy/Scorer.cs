@@ -18,12 +18,7 @@ public static class Scorer
     public static TokenScores Score(VrmModel model, Tensor images, IReadOnlyList<int[]> promptIds,
         IReadOnlyList<int[]> completionIds, bool withGrad, float temperature = 1f, int bosId = 1, int padId = 0)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(images);
-        ArgumentNullException.ThrowIfNull(completionIds);
-        if (!(temperature > 0) || float.IsInfinity(temperature)) throw new ArgumentException($"temperature ({temperature}) must be a finite number > 0");
-        if (images.dim() != 4 || images.shape[0] != promptIds.Count)
-            throw new ArgumentException($"images [{string.Join(", ", images.shape)}] must be [N, C, H, W] with N = {promptIds.Count} rows");
+        CheckInputs(model, images, promptIds, completionIds, temperature, "rows");
         if (completionIds.Any(c => c is not null && c.Length == 0))
             throw new ArgumentException("every completion must have at least one token");
 
@@ -48,12 +43,7 @@ public static class Scorer
     public static TokenScores ScoreGrouped(VrmModel model, Tensor images, IReadOnlyList<int[]> promptIds,
         IReadOnlyList<int[]> completionIds, int group, bool withGrad, float temperature = 1f, int bosId = 1, int padId = 0)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(images);
-        ArgumentNullException.ThrowIfNull(promptIds);
-        if (!(temperature > 0) || float.IsInfinity(temperature)) throw new ArgumentException($"temperature ({temperature}) must be a finite number > 0");
-        if (images.dim() != 4 || images.shape[0] != promptIds.Count)
-            throw new ArgumentException($"images [{string.Join(", ", images.shape)}] must be [N, C, H, W] with N = {promptIds.Count} prompts");
+        CheckInputs(model, images, promptIds, completionIds, temperature, "prompts");
 
         using var scope = NewDisposeScope();
         using var grad = withGrad ? enable_grad() : no_grad();
@@ -62,6 +52,18 @@ public static class Scorer
             throw new ArgumentException($"prompt + completion of {layout.Prefix.PromptEnd + layout.InputLength} positions exceeds lm MaxSeqLen {model.Config.LanguageModel.MaxSeqLen}");
         var logits = model.ForwardGrouped(images, layout);                     // [NG, Tc, V]
         return Scores(logits, layout.Targets, layout.CompletionMask, temperature);
+    }
+
+    /// <summary>What both scorers require: a model, one image per prompt (<paramref name="unit"/> names what N counts), a finite temperature > 0.</summary>
+    private static void CheckInputs(VrmModel model, Tensor images, IReadOnlyList<int[]> promptIds, IReadOnlyList<int[]> completionIds, float temperature, string unit)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(promptIds);
+        ArgumentNullException.ThrowIfNull(completionIds);
+        if (!(temperature > 0) || float.IsInfinity(temperature)) throw new ArgumentException($"temperature ({temperature}) must be a finite number > 0");
+        if (images.dim() != 4 || images.shape[0] != promptIds.Count)
+            throw new ArgumentException($"images [{string.Join(", ", images.shape)}] must be [N, C, H, W] with N = {promptIds.Count} {unit}");
     }
 
     /// <summary>Token log-probs and entropies of <paramref name="targets"/> under <paramref name="logits"/> [R, Tc, V]; moved out of the caller's scope.</summary>
