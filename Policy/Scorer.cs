@@ -24,7 +24,7 @@ public static class Scorer
 
         using var scope = NewDisposeScope();
         using var grad = withGrad ? enable_grad() : no_grad();
-        var layout = model.Layout(promptIds, completionIds, bosId, padId);
+        using var layout = model.Layout(promptIds, completionIds, bosId, padId);
         if (layout.Length > model.Config.LanguageModel.MaxSeqLen)
             throw new ArgumentException($"prompt + completion of {layout.Length} positions exceeds lm MaxSeqLen {model.Config.LanguageModel.MaxSeqLen}");
         var logits = model.Forward(images, layout);                            // [N, Tc, V]
