@@ -156,7 +156,8 @@ public sealed record DefaultRecipe
     /// −2.0; 9.2–10.4 min), lr 3e-4 +15.0 / +10.7 / +14.3 (mean +13.3; ood −0.3 / −1.3 / −2.7), lr 1e-4 +16.0 / +12.3 / +12.7
     /// (mean +13.7). At 2e-4 (one seed each, tried and not kept): also training the encoder, seed 1, +13.3 (ood format
     /// 94.3 %); 8 prompts × 16, seed 3, +8.3 (evaluations 36–40 % throughout: fewer distinct prompts per step learn less);
-    /// 32 prompts × 4, seed 3, +13.7 in 13.4 min (16 × 8: +14.0 in 10.4).
+    /// 32 prompts × 4, seed 3, +13.7 in 13.4 min (16 × 8: +14.0 in 10.4). With <c>--consistency-weight 0.5</c>, seeds
+    /// 1 / 2 / 3: +14.7 / +13.0 / +16.0 (mean +14.6), ood +0.0 / +0.3 / +0.0, 10.9–11.2 min; colour still 7–8 / 53 right.
     /// </summary>
     public GrpoOptions LearnBenchGrpo => Grpo with { Schedule = LrScheduleKind.Cosine, LearningRate = 2e-4 };
     /// <summary>
