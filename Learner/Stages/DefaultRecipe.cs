@@ -79,8 +79,8 @@ public sealed record DefaultRecipe
     public int GrpoSteps { get; init; } = 60;
 
     /// <summary>
-    /// <c>vrm bench learn</c>'s GRPO: the options of <c>vrm train</c>, run longer with the LR decaying (cosine) over 150
-    /// steps — the schedule of the highest test count measured (session 5: 48.7 % at step 50 from a 40.0 % start;
+    /// <c>vrm bench learn</c>'s GRPO: the options of <c>vrm train</c> at twice its lr (2e-4, session 16, below), run for
+    /// <see cref="LearnBenchSteps"/> with the LR decaying (cosine) — the schedule of the highest test count measured (session 5: 48.7 % at step 50 from a 40.0 % start;
     /// session 6, 1,000-step pretraining: 45.3 → 50.3 %, test evaluated every 25 steps). The 3-seed run of these defaults
     /// (session 6, `vrm bench learn --seeds 1 2 3 --prepare-seed 1`): 45.7 → 47.0 / 49.0 / 49.0 % test count (+1.3 / +3.3 /
     /// +3.3), ood +2.7 / +4.3 / +2.0, format 100 %; the +15 bar is not met. Session 7, fresh prompts (16,000 train examples),
@@ -176,7 +176,7 @@ public sealed record DefaultRecipe
     /// 150 steps had never passed. 1,000 steps (seed 2, 16.6 min) ended at 46.7 % (+13.3), evaluations at steps 500–900
     /// 45.0–49.0 %: past 600 steps the climb stops.
     /// Session 16, lr 2e-4 (<see cref="LearnBenchGrpo"/>): 800 steps gave +18.0 / +9.7 / +12.7 (mean +13.4; ood +4.3 / −2.3 /
-    /// −1.7; 12.9–13.7 min) against 600 steps' +14.7 / +18.3 / +14.0. The runs that end near +18 (seed 1 at 800, seed 2 at
+    /// −1.7; 12.9–13.7 min) against 600 steps' mean +15.7 (<see cref="LearnBenchGrpo"/>). The runs that end near +18 (seed 1 at 800, seed 2 at
     /// 600) are the ones that learned the colour questions (21 and 23 of 53 right; the others 6–8): whether a run finds
     /// that is chance, and the cosine schedule's length changes every step's lr, so the two lengths are different draws.
     /// </summary>
